@@ -1,0 +1,1 @@
+"""Plain-Python checks that Jinja cannot express: answers and rendered projects."""

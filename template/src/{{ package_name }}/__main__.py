@@ -1,0 +1,5 @@
+"""Allow ``python -m <package>`` to run the command-line interface."""
+
+from .cli import main
+
+raise SystemExit(main())

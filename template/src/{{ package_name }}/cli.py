@@ -1,0 +1,92 @@
+"""Command-line interface: one subcommand per pipeline step.
+
+- ``prepare``: raw data to data/raw, train/test splits to data/processed
+- ``train``: fit the model to models/model.joblib
+- ``evaluate``: test metrics to reports/metrics.json
+- ``predict --input FILE.csv --output FILE.csv``: batch scoring
+
+Run it as ``python -m <package> <step>``; DVC calls the first three.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from . import config
+from .data import load_source, snake_case, split, write_csv
+from .evaluate import evaluate_model, write_metrics
+from .predict import PREDICTION_COLUMN, predict_file
+from .train import load_model, save_model, train_model
+
+
+def prepare(params: config.Params) -> None:
+    """Load the raw data, keep a copy in data/raw and write the train/test split."""
+    frame = load_source(params.data.source, params.data.target)
+    write_csv(frame, config.RAW_DATA)
+    train, test = split(frame, params.data, params.task)
+    write_csv(train, config.TRAIN_DATA)
+    write_csv(test, config.TEST_DATA)
+    print(f"prepared {len(frame)} rows: {len(train)} train, {len(test)} test")
+
+
+def train(params: config.Params) -> None:
+    """Fit the model on the training split and save it."""
+    frame = pd.read_csv(config.TRAIN_DATA)
+    model = train_model(frame, snake_case(params.data.target), params.task, params.train)
+    save_model(model, config.MODEL_FILE)
+    print(f"trained {params.train.estimator} on {len(frame)} rows -> {config.MODEL_FILE}")
+
+
+def evaluate(params: config.Params) -> None:
+    """Score the saved model on the test split and write metrics and the plot data."""
+    model = load_model(config.MODEL_FILE)
+    test = pd.read_csv(config.TEST_DATA)
+    scores, comparison = evaluate_model(model, test, snake_case(params.data.target), params.task)
+    write_metrics(scores, config.METRICS_FILE)
+    write_csv(comparison, config.PREDICTIONS_PLOT)
+    primary = params.evaluate.primary_metric
+    print(f"{primary} = {scores[primary]:.4f}")
+    print(json.dumps(scores, indent=2, sort_keys=True))
+
+
+def predict(input_path: Path, output_path: Path, show: int) -> None:
+    """Score a CSV file with the saved model and print the first predictions."""
+    model = load_model(config.MODEL_FILE)
+    rows = predict_file(model, input_path, output_path)
+    print(f"scored {rows} rows from {input_path} -> {output_path}")
+    head = pd.read_csv(output_path, nrows=show)
+    print(head[[PREDICTION_COLUMN]].to_string())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe the subcommands and their options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--params", type=Path, default=config.PARAMS_FILE, help="params file")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("prepare", help="load the raw data and split it")
+    commands.add_parser("train", help="fit the model on the training split")
+    commands.add_parser("evaluate", help="write the test metrics")
+    scoring = commands.add_parser("predict", help="batch-score a CSV file")
+    scoring.add_argument("--input", type=Path, default=config.TEST_DATA, help="CSV to score")
+    scoring.add_argument(
+        "--output", type=Path, default=Path("reports/batch_predictions.csv"), help="CSV to write"
+    )
+    scoring.add_argument("--show", type=int, default=5, help="predictions to print")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one pipeline step; return the process exit code."""
+    args = build_parser().parse_args(argv)
+    if args.command == "predict":
+        predict(args.input, args.output, args.show)
+        return 0
+    params = config.load_params(args.params)
+    steps = {"prepare": prepare, "train": train, "evaluate": evaluate}
+    steps[args.command](params)
+    return 0

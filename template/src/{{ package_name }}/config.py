@@ -1,0 +1,73 @@
+"""Paths of the pipeline's files and typed access to ``params.yaml``.
+
+Every stage of the pipeline runs from the project root (DVC does that), so the paths
+below are relative to it. Change a path here and in ``dvc.yaml`` together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+Task = Literal["binary_classification", "multiclass_classification", "regression"]
+
+PARAMS_FILE = Path("params.yaml")
+RAW_DATA = Path("data/raw/dataset.csv")
+TRAIN_DATA = Path("data/processed/train.csv")
+TEST_DATA = Path("data/processed/test.csv")
+MODEL_FILE = Path("models/model.joblib")
+METRICS_FILE = Path("reports/metrics.json")
+PREDICTIONS_PLOT = Path("reports/predictions.csv")
+
+
+@dataclass(frozen=True)
+class DataParams:
+    """Where the data comes from and how it is split."""
+
+    source: str
+    target: str = "target"
+    test_size: float = 0.2
+    seed: int = 42
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    """Which estimator to fit, with its hyper-parameters."""
+
+    estimator: str
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    seed: int = 42
+
+
+@dataclass(frozen=True)
+class EvaluateParams:
+    """How the model is judged."""
+
+    primary_metric: str
+
+
+@dataclass(frozen=True)
+class Params:
+    """All the parameters of the pipeline, as written in ``params.yaml``."""
+
+    task: Task
+    data: DataParams
+    train: TrainParams
+    evaluate: EvaluateParams
+
+
+def load_params(path: Path = PARAMS_FILE) -> Params:
+    """Read ``params.yaml`` into typed parameters."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    task = raw["task"]
+    if task not in ("binary_classification", "multiclass_classification", "regression"):
+        raise ValueError(f"{path}: task must be a classification or regression task, got {task!r}")
+    return Params(
+        task=task,
+        data=DataParams(**raw["data"]),
+        train=TrainParams(**raw["train"]),
+        evaluate=EvaluateParams(**raw["evaluate"]),
+    )

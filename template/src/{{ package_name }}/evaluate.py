@@ -1,0 +1,63 @@
+"""Score the model on the held-out test set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics
+from sklearn.pipeline import Pipeline
+
+from .config import Task
+
+
+def classification_metrics(
+    y_true: pd.Series, y_pred: np.ndarray, y_proba: np.ndarray, binary: bool
+) -> dict[str, float]:
+    """Accuracy, F1 and ROC AUC (one-vs-rest when there are more than two classes)."""
+    scores = {
+        "accuracy": metrics.accuracy_score(y_true, y_pred),
+        "f1_macro": metrics.f1_score(y_true, y_pred, average="macro"),
+    }
+    if binary:
+        scores["f1"] = metrics.f1_score(y_true, y_pred)
+        scores["precision"] = metrics.precision_score(y_true, y_pred)
+        scores["recall"] = metrics.recall_score(y_true, y_pred)
+        scores["roc_auc"] = metrics.roc_auc_score(y_true, y_proba[:, 1])
+    else:
+        scores["roc_auc_ovr"] = metrics.roc_auc_score(y_true, y_proba, multi_class="ovr")
+    return scores
+
+
+def regression_metrics(y_true: pd.Series, y_pred: np.ndarray) -> dict[str, float]:
+    """Root mean squared error, mean absolute error and R²."""
+    return {
+        "rmse": float(np.sqrt(metrics.mean_squared_error(y_true, y_pred))),
+        "mae": metrics.mean_absolute_error(y_true, y_pred),
+        "r2": metrics.r2_score(y_true, y_pred),
+    }
+
+
+def evaluate_model(
+    model: Pipeline, test: pd.DataFrame, target: str, task: Task
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """Return the test metrics and a table of actual against predicted values."""
+    y_true = test[target]
+    y_pred = model.predict(test)
+    if task == "regression":
+        scores = regression_metrics(y_true, y_pred)
+    else:
+        y_proba = model.predict_proba(test)
+        scores = classification_metrics(y_true, y_pred, y_proba, task == "binary_classification")
+    scores = {name: round(float(value), 6) for name, value in scores.items()}
+    scores["n_test"] = len(test)
+    comparison = pd.DataFrame({"actual": y_true.to_numpy(), "predicted": y_pred})
+    return scores, comparison
+
+
+def write_metrics(scores: dict[str, float], path: Path) -> None:
+    """Write metrics as JSON, the format ``dvc metrics`` reads."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(scores, indent=2, sort_keys=True) + "\n", encoding="utf-8")

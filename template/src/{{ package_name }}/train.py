@@ -1,0 +1,59 @@
+"""Fit the model: the preprocessing and the estimator in one scikit-learn pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import joblib
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import Pipeline
+
+from .config import Task, TrainParams
+from .features import build_preprocessor, feature_columns
+
+ESTIMATORS: dict[str, dict[str, type[BaseEstimator]]] = {
+    "classification": {
+        "logistic_regression": LogisticRegression,
+        "random_forest": RandomForestClassifier,
+    },
+    "regression": {"ridge": Ridge, "random_forest": RandomForestRegressor},
+}
+
+
+def make_estimator(task: Task, params: TrainParams) -> BaseEstimator:
+    """Instantiate the estimator named in ``params.yaml`` for this kind of task."""
+    family = "regression" if task == "regression" else "classification"
+    choices = ESTIMATORS[family]
+    if params.estimator not in choices:
+        allowed = ", ".join(sorted(choices))
+        raise ValueError(f"train.estimator: {params.estimator!r} is not one of {allowed}")
+    estimator = choices[params.estimator](**params.hyperparameters)
+    if "random_state" in estimator.get_params():
+        estimator.set_params(random_state=params.seed)
+    return estimator
+
+
+def train_model(frame: pd.DataFrame, target: str, task: Task, params: TrainParams) -> Pipeline:
+    """Fit preprocessing and estimator on a training table that contains the target."""
+    features = feature_columns(frame, target)
+    model = Pipeline(
+        [("features", build_preprocessor(features)), ("estimator", make_estimator(task, params))]
+    )
+    model.fit(frame[features], frame[target])
+    return model
+
+
+def save_model(model: Pipeline, path: Path) -> None:
+    """Persist a fitted pipeline with joblib."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, path)
+
+
+def load_model(path: Path) -> Pipeline:
+    """Load a pipeline saved by :func:`save_model`."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no model at {path}: run the pipeline first (make pipeline)")
+    return joblib.load(path)

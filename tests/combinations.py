@@ -1,0 +1,140 @@
+"""Which answer sets the tests render, and which files each must produce.
+
+Rendering the full product of the options (3 x 3 x 3 x 4 at each stage) would be slow
+and mostly redundant: a greedy all-pairs selection covers every pair of option values
+at least once, and the remaining options are rotated over it.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations, product
+from typing import Any
+
+import yaml
+from conftest import ROOT
+
+QUESTIONS = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
+
+
+def choices(question: str) -> list[str]:
+    """The values a choice question accepts, in the order copier.yml lists them."""
+    options = QUESTIONS[question]["choices"]
+    return list(options.values()) if isinstance(options, dict) else list(options)
+
+
+AXES = ["problem_type", "serving", "ci_provider", "data_remote"]
+ROTATED = ["python_version", "license"]
+# Legal but awkward values, rotated over the answer sets: quotes, colons, hashes and
+# non-ASCII letters must still render into files that parse.
+NAMES = ["My ML Project", "Churn Prédiction", "Ann's fraud-model v2.0"]
+DESCRIPTIONS = [
+    "A machine-learning project generated with mlstages.",
+    'Scores "risky" loans: fast & cheap #1',
+    "Prévision: la demande # v2 {braces} `x` $(y)",
+]
+REMOTE_ANSWERS = {
+    "local": {},
+    "s3": {"s3_bucket": "team-ml-data"},
+    "gcs": {"gcs_bucket": "team-ml-data"},
+    "azure": {"azure_account": "teamstorage", "azure_container": "ml-data"},
+}
+
+
+def all_pairs(axes: list[list[str]]) -> list[tuple[str, ...]]:
+    """Greedily pick rows of the product until every pair of values is covered."""
+    needed = {
+        (i, a, j, b) for i, j in combinations(range(len(axes)), 2) for a in axes[i] for b in axes[j]
+    }
+
+    def pairs(row: tuple[str, ...]) -> set[tuple[int, str, int, str]]:
+        return {(i, row[i], j, row[j]) for i, j in combinations(range(len(row)), 2)}
+
+    chosen = []
+    candidates = list(product(*axes))
+    while needed:
+        best = max(candidates, key=lambda row: len(pairs(row) & needed))
+        chosen.append(best)
+        needed -= pairs(best)
+    return chosen
+
+
+def answer_sets(stage: str = "mvp") -> list[dict[str, Any]]:
+    """The pruned answer sets for one stage."""
+    rows = all_pairs([choices(axis) for axis in AXES])
+    sets = []
+    for index, row in enumerate(rows):
+        answers: dict[str, Any] = dict(zip(AXES, row, strict=True), stage=stage)
+        for question in ROTATED:
+            values = choices(question)
+            answers[question] = values[index % len(values)]
+        answers["project_name"] = NAMES[index % len(NAMES)]
+        answers["description"] = DESCRIPTIONS[index % len(DESCRIPTIONS)]
+        answers.update(REMOTE_ANSWERS[answers["data_remote"]])
+        sets.append(answers)
+    return sets
+
+
+def answer_id(answers: dict[str, Any]) -> str:
+    """A readable test id such as ``mvp-regression-batch-gitlab-s3``."""
+    short = {"binary_classification": "binary", "multiclass_classification": "multiclass"}
+    values = [answers["stage"], *(answers[axis] for axis in AXES)]
+    return "-".join(short.get(value, value) for value in values)
+
+
+MVP_FILES = {
+    ".copier-answers.yml",
+    ".dvc/.gitignore",
+    ".dvc/config",
+    ".dvcignore",
+    ".gitignore",
+    ".pre-commit-config.yaml",
+    ".python-version",
+    "LICENSE",
+    "Makefile",
+    "README.md",
+    "dvc.yaml",
+    "mkdocs.yml",
+    "params.yaml",
+    "pyproject.toml",
+    "docs/index.md",
+    "docs/assess/product-discovery.md",
+    "docs/assess/data-assessment.md",
+    "docs/plan/stages.md",
+    "docs/plan/prioritisation.md",
+    "docs/plan/architecture.md",
+    "docs/plan/strategic-planning.md",
+    "docs/plan/tactical-planning.md",
+    "docs/execute/data-pipeline.md",
+    "docs/execute/training-pipeline.md",
+    "docs/execute/production-pipeline.md",
+    "docs/execute/testing-in-production.md",
+    "docs/execute/monitoring.md",
+    "docs/execute/documentation.md",
+    "docs/iterate.md",
+    "src/{package}/__init__.py",
+    "src/{package}/__main__.py",
+    "src/{package}/cli.py",
+    "src/{package}/config.py",
+    "src/{package}/data.py",
+    "src/{package}/evaluate.py",
+    "src/{package}/features.py",
+    "src/{package}/predict.py",
+    "src/{package}/train.py",
+    "tests/conftest.py",
+    "tests/test_cli.py",
+    "tests/test_data.py",
+    "tests/test_evaluate.py",
+    "tests/test_predict.py",
+    "tests/test_train.py",
+}
+REALTIME_FILES = {"src/{package}/api.py", "tests/test_api.py"}
+CI_FILES = {"github": {".github/workflows/ci.yml"}, "gitlab": {".gitlab-ci.yml"}, "none": set()}
+
+
+def expected_files(answers: dict[str, Any], package: str) -> set[str]:
+    """The exact set of files a fresh copy with these answers must contain."""
+    files = set(MVP_FILES)
+    if answers["serving"] in ("realtime", "both"):
+        files |= REALTIME_FILES
+    files |= CI_FILES[answers["ci_provider"]]
+    return {name.format(package=package) for name in files}

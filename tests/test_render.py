@@ -1,0 +1,137 @@
+"""Quick tier: render the pruned product of the options and check every file statically."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from combinations import answer_id, answer_sets, expected_files
+from conftest import render
+
+from hooks.check_rendered import leftover_jinja, unparseable_files
+
+ANSWER_SETS = answer_sets("mvp")
+
+
+def checked(args: list[str], cwd: Path, **env: str) -> None:
+    """Run a checker from the template's environment and fail with its output."""
+    result = subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, env={**os.environ, **env}, check=False
+    )
+    assert result.returncode == 0, f"{args}\n{result.stdout}\n{result.stderr}"
+
+
+@pytest.fixture(scope="module", params=ANSWER_SETS, ids=answer_id)
+def project(
+    request: pytest.FixtureRequest, template_src: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, Any]]:
+    """One rendered project per answer set, shared by the checks below."""
+    answers: dict[str, Any] = request.param
+    dst = tmp_path_factory.mktemp(answer_id(answers)) / "project"
+    return render(template_src, dst, **answers), answers
+
+
+def recorded_answers(root: Path) -> dict[str, Any]:
+    return yaml.safe_load((root / ".copier-answers.yml").read_text(encoding="utf-8"))
+
+
+def test_exact_file_set(project: tuple[Path, dict[str, Any]]) -> None:
+    root, answers = project
+    package = recorded_answers(root)["package_name"]
+    files = {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+    assert files == expected_files(answers, package)
+
+
+def test_no_template_syntax_left(project: tuple[Path, dict[str, Any]]) -> None:
+    assert leftover_jinja(project[0]) == []
+
+
+def test_every_data_and_python_file_parses(project: tuple[Path, dict[str, Any]]) -> None:
+    assert unparseable_files(project[0]) == []
+
+
+def test_answers_are_recorded(project: tuple[Path, dict[str, Any]]) -> None:
+    root, answers = project
+    recorded = recorded_answers(root)
+    for question, value in answers.items():
+        assert recorded[question] == value, question
+    assert "stage_rank" not in recorded  # derived values are not answers
+
+
+def test_project_metadata_carries_the_answers(project: tuple[Path, dict[str, Any]]) -> None:
+    root, answers = project
+    meta = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert meta["description"] == answers["description"]
+    assert meta["requires-python"] == f">={answers['python_version']}"
+    site = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert site["site_name"] == answers["project_name"]
+    assert (root / ".python-version").read_text().strip() == answers["python_version"]
+
+
+def test_params_match_the_problem(project: tuple[Path, dict[str, Any]]) -> None:
+    root, answers = project
+    params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
+    assert params["task"] == answers["problem_type"]
+    dataset = {"binary_classification": "breast_cancer", "multiclass_classification": "wine"}
+    assert params["data"]["source"] == dataset.get(answers["problem_type"], "diabetes")
+
+
+def test_dvc_config_names_the_remote(project: tuple[Path, dict[str, Any]]) -> None:
+    root, answers = project
+    config = (root / ".dvc" / "config").read_text(encoding="utf-8")
+    assert "analytics = false" in config
+    expected = {
+        "local": "url = ../.dvc-storage",
+        "s3": f"url = s3://{answers.get('s3_bucket')}/",
+        "gcs": f"url = gs://{answers.get('gcs_bucket')}/",
+        "azure": f"url = azure://{answers.get('azure_container')}/",
+    }[answers["data_remote"]]
+    assert expected in config
+
+
+def test_generated_python_passes_ruff(project: tuple[Path, dict[str, Any]]) -> None:
+    root = project[0]
+    checked([sys.executable, "-m", "ruff", "check", "--no-cache", "."], root)
+    checked([sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."], root)
+
+
+def test_pre_commit_hooks_are_local(project: tuple[Path, dict[str, Any]]) -> None:
+    config = yaml.safe_load((project[0] / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    assert [repo["repo"] for repo in config["repos"]] == ["local"]
+
+
+CI_SCHEMAS = {"github": "vendor.github-workflows", "gitlab": "vendor.gitlab-ci"}
+CI_PATHS = {"github": ".github/workflows/ci.yml", "gitlab": ".gitlab-ci.yml"}
+
+
+def test_ci_file_passes_schema_and_lint(
+    project: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    root, answers = project
+    provider = answers["ci_provider"]
+    if provider == "none":
+        assert not (root / ".github").exists() and not (root / ".gitlab-ci.yml").exists()
+        return
+    path = root / CI_PATHS[provider]
+    checked(["check-jsonschema", "--builtin-schema", CI_SCHEMAS[provider], str(path)], root)
+    if provider == "github":
+        # actionlint wants a git repository around the workflow
+        shutil.copytree(root / ".github", tmp_path / ".github")
+        checked(["git", "init", "-q"], tmp_path)
+        checked(["actionlint"], tmp_path)
+
+
+def test_docs_build_strict(project: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    site = str(tmp_path / "site")
+    checked(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", site],
+        project[0],
+        NO_MKDOCS_2_WARNING="1",
+    )
