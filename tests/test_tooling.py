@@ -1,0 +1,67 @@
+"""The template's own tooling: the rendered-project checks and its documentation."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from conftest import ROOT
+
+from docs.hooks.copier_options import options_table
+from hooks.check_rendered import leftover_jinja, main, unparseable_files
+
+
+def test_leftover_jinja_finds_delimiters_but_not_github_expressions(tmp_path: Path) -> None:
+    (tmp_path / "ok.yml").write_text("run: echo ${{ github.sha }}\n")
+    (tmp_path / "bad.md").write_text("line one\nHello {{ name }}\n{% if x %}\n")
+    assert leftover_jinja(tmp_path) == ["bad.md:2: Hello {{ name }}", "bad.md:3: {% if x %}"]
+
+
+def test_unparseable_files_reports_each_format(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("key: [unclosed\n")
+    (tmp_path / "b.toml").write_text("x = \n")
+    (tmp_path / "c.json").write_text("{'single': 'quotes'}")
+    (tmp_path / "d.py").write_text("def f(:\n")
+    (tmp_path / "fine.yml").write_text("a: 1\n")
+    broken = unparseable_files(tmp_path)
+    assert [line.split(":")[0] for line in broken] == ["a.yaml", "b.toml", "c.json", "d.py"]
+
+
+def test_checks_skip_virtual_environments(tmp_path: Path) -> None:
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "x.py").write_text("{{ not rendered }}")
+    assert leftover_jinja(tmp_path) == [] and unparseable_files(tmp_path) == []
+
+
+def test_check_rendered_command_exit_codes(tmp_path: Path, capsys) -> None:
+    (tmp_path / "fine.toml").write_text("a = 1\n")
+    assert main([str(tmp_path)]) == 0
+    (tmp_path / "bad.toml").write_text("a = \n")
+    assert main([str(tmp_path)]) == 1
+    assert "bad.toml" in capsys.readouterr().out
+
+
+def test_options_table_lists_every_asked_question() -> None:
+    spec = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
+    asked = [k for k, v in spec.items() if not k.startswith("_") and v.get("when") is not False]
+    table = options_table()
+    rows = table.splitlines()[2:]
+    assert [row.split("`")[1] for row in rows] == asked
+    assert "`binary_classification`" in table and "Asked when `data_remote == 's3'`" in table
+
+
+def test_template_docs_build_strict(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    options = (tmp_path / "options" / "index.html").read_text(encoding="utf-8")
+    assert "package_name" in options and "copier-options" not in options
