@@ -67,6 +67,8 @@ def answer_sets(stage: str = "mvp") -> list[dict[str, Any]]:
         for question in ROTATED:
             values = choices(question)
             answers[question] = values[index % len(values)]
+        if stage != "mvp":
+            answers["use_dask"] = index % 3 != 2
         answers["project_name"] = NAMES[index % len(NAMES)]
         answers["description"] = DESCRIPTIONS[index % len(DESCRIPTIONS)]
         answers.update(REMOTE_ANSWERS[answers["data_remote"]])
@@ -129,6 +131,20 @@ MVP_FILES = {
 }
 REALTIME_FILES = {"src/{package}/api.py", "tests/test_api.py"}
 CI_FILES = {"github": {".github/workflows/ci.yml"}, "gitlab": {".gitlab-ci.yml"}, "none": set()}
+GROWTH_FILES = {
+    ".dockerignore",
+    "Dockerfile",
+    "contracts/raw.yaml",
+    "src/{package}/contracts.py",
+    "src/{package}/tracking.py",
+    "src/{package}/tuning.py",
+    "tests/test_contracts.py",
+    "tests/test_tracking.py",
+    "tests/test_tuning.py",
+}
+GROWTH_DASK_FILES = {"src/{package}/scale_out.py", "tests/test_scale_out.py"}
+GROWTH_CI_FILES = {"github": {".github/workflows/train.yml"}, "gitlab": set(), "none": set()}
+STAGE_RANK = {"mvp": 0, "growth": 1, "maturity": 2}
 
 
 def expected_files(answers: dict[str, Any], package: str) -> set[str]:
@@ -137,4 +153,8 @@ def expected_files(answers: dict[str, Any], package: str) -> set[str]:
     if answers["serving"] in ("realtime", "both"):
         files |= REALTIME_FILES
     files |= CI_FILES[answers["ci_provider"]]
+    if STAGE_RANK[answers.get("stage", "mvp")] >= 1:
+        files |= GROWTH_FILES | GROWTH_CI_FILES[answers["ci_provider"]]
+        if answers.get("use_dask", True):
+            files |= GROWTH_DASK_FILES
     return {name.format(package=package) for name in files}

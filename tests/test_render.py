@@ -17,7 +17,7 @@ from conftest import render
 
 from hooks.check_rendered import leftover_jinja, unparseable_files
 
-ANSWER_SETS = answer_sets("mvp")
+ANSWER_SETS = answer_sets("mvp") + answer_sets("growth")
 
 
 def checked(args: list[str], cwd: Path, **env: str) -> None:
@@ -108,10 +108,9 @@ def test_pre_commit_hooks_are_local(project: tuple[Path, dict[str, Any]]) -> Non
 
 
 CI_SCHEMAS = {"github": "vendor.github-workflows", "gitlab": "vendor.gitlab-ci"}
-CI_PATHS = {"github": ".github/workflows/ci.yml", "gitlab": ".gitlab-ci.yml"}
 
 
-def test_ci_file_passes_schema_and_lint(
+def test_ci_files_pass_schema_and_lint(
     project: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
     root, answers = project
@@ -119,13 +118,58 @@ def test_ci_file_passes_schema_and_lint(
     if provider == "none":
         assert not (root / ".github").exists() and not (root / ".gitlab-ci.yml").exists()
         return
-    path = root / CI_PATHS[provider]
-    checked(["check-jsonschema", "--builtin-schema", CI_SCHEMAS[provider], str(path)], root)
+    paths = sorted((root / ".github" / "workflows").glob("*.yml"))
+    paths = paths if provider == "github" else [root / ".gitlab-ci.yml"]
+    assert paths
+    checked(["check-jsonschema", "--builtin-schema", CI_SCHEMAS[provider], *map(str, paths)], root)
     if provider == "github":
-        # actionlint wants a git repository around the workflow
+        # actionlint wants a git repository around the workflows
         shutil.copytree(root / ".github", tmp_path / ".github")
         checked(["git", "init", "-q"], tmp_path)
         checked(["actionlint"], tmp_path)
+
+
+def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs of a Dockerfile, continuation lines joined."""
+    logical = path.read_text(encoding="utf-8").replace("\\\n", " ")
+    pairs = []
+    for line in logical.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, rest = line.partition(" ")
+            pairs.append((keyword.upper(), rest.strip()))
+    return pairs
+
+
+def test_dockerfile_follows_the_rules(project: tuple[Path, dict[str, Any]]) -> None:
+    root, answers = project
+    dockerfile = root / "Dockerfile"
+    if answers["stage"] == "mvp":
+        assert not dockerfile.exists()
+        return
+    steps = dockerfile_instructions(dockerfile)
+    stages = [i for i, (keyword, _) in enumerate(steps) if keyword == "FROM"]
+    assert len(stages) >= 2, "multi-stage build"
+    for index in stages:
+        image = steps[index][1].split()[0]
+        assert ":" in image and not image.endswith(":latest"), f"pinned base image: {image}"
+    final = steps[stages[-1] :]
+    users = [args for keyword, args in final if keyword == "USER"]
+    assert users and users[-1] not in ("root", "0"), "runs as a non-root user"
+    last_user = max(i for i, (keyword, _) in enumerate(final) if keyword == "USER")
+    assert all(keyword != "RUN" for keyword, _ in final[last_user:]), "no RUN after USER"
+    runs = " ".join(args for keyword, args in steps if keyword == "RUN")
+    assert "uv sync --frozen" in runs and "--no-default-groups" in runs
+    assert any(keyword == "COPY" and "models/model.joblib" in args for keyword, args in final)
+    package = recorded_answers(root)["package_name"]
+    command = " ".join(args for keyword, args in final if keyword in ("CMD", "ENTRYPOINT"))
+    if answers["serving"] == "batch":
+        assert f'"{package}", "predict"' in command
+    else:
+        assert f"{package}.api:app" in command and (root / "src" / package / "api.py").is_file()
+        assert ("EXPOSE", "8000") in final and any(k == "HEALTHCHECK" for k, _ in final)
+    ignored = (root / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    assert ignored[ignored.index("*") + 1 :] and "!src/" in ignored and "!.venv" not in ignored
 
 
 def test_docs_build_strict(project: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:

@@ -21,6 +21,8 @@ TEST_DATA = Path("data/processed/test.csv")
 MODEL_FILE = Path("models/model.joblib")
 METRICS_FILE = Path("reports/metrics.json")
 PREDICTIONS_PLOT = Path("reports/predictions.csv")
+VALIDATION_REPORT = Path("reports/data_validation.json")
+TRAINING_RUN = Path("models/run.json")
 
 
 @dataclass(frozen=True)
@@ -50,13 +52,35 @@ class EvaluateParams:
 
 
 @dataclass(frozen=True)
+class TrackingParams:
+    """Where experiments and models are recorded (growth stage and later)."""
+
+    experiment: str
+    registered_model: str
+    uri: str = ""
+
+
+@dataclass(frozen=True)
+class TuneParams:
+    """The hyper-parameter grid searched before training (growth stage and later)."""
+
+    space: dict[str, list[Any]]
+    folds: int = 3
+
+
+@dataclass(frozen=True)
 class Params:
-    """All the parameters of the pipeline, as written in ``params.yaml``."""
+    """All the parameters of the pipeline, as written in ``params.yaml``.
+
+    Sections that a later stage adds are ``None`` until the project reaches it.
+    """
 
     task: Task
     data: DataParams
     train: TrainParams
     evaluate: EvaluateParams
+    tracking: TrackingParams | None = None
+    tune: TuneParams | None = None
 
 
 def load_params(path: Path = PARAMS_FILE) -> Params:
@@ -70,4 +94,6 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
         data=DataParams(**raw["data"]),
         train=TrainParams(**raw["train"]),
         evaluate=EvaluateParams(**raw["evaluate"]),
+        tracking=TrackingParams(**raw["tracking"]) if "tracking" in raw else None,
+        tune=TuneParams(**raw["tune"]) if "tune" in raw else None,
     )

@@ -1,14 +1,21 @@
-"""Batch scoring: add model predictions to the rows of a CSV file."""
+"""Batch scoring: add model predictions to the rows of a CSV or Parquet file.
+
+Files are read and written chunk by chunk, so memory stays flat however large the
+input is. The format follows the file extension (``.parquet`` or CSV otherwise).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from sklearn.pipeline import Pipeline
 
 PREDICTION_COLUMN = "prediction"
+CHUNK_ROWS = 50_000
 
 
 def predict_frame(model: Pipeline, frame: pd.DataFrame) -> pd.DataFrame:
@@ -25,21 +32,47 @@ def predict_frame(model: Pipeline, frame: pd.DataFrame) -> pd.DataFrame:
     return scored
 
 
-def score_chunks(
-    model: Pipeline, input_path: Path, chunksize: int = 50_000
-) -> Iterator[pd.DataFrame]:
-    """Score a CSV file chunk by chunk, so memory stays flat however large the file is."""
-    for chunk in pd.read_csv(input_path, chunksize=chunksize):
-        yield predict_frame(model, chunk)
+def is_parquet(path: Path) -> bool:
+    """Whether a path names a Parquet file."""
+    return path.suffix.lower() in (".parquet", ".pq")
+
+
+def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """Yield a CSV or Parquet file as tables of at most ``chunk_rows`` rows."""
+    if is_parquet(path):
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+            yield batch.to_pandas()
+    else:
+        yield from pd.read_csv(path, chunksize=chunk_rows)
 
 
 def predict_file(
-    model: Pipeline, input_path: Path, output_path: Path, chunksize: int = 50_000
+    model: Pipeline,
+    input_path: Path,
+    output_path: Path,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Score ``input_path`` into ``output_path`` (CSV) and return the number of rows."""
+    """Score ``input_path`` into ``output_path`` and return the number of rows.
+
+    ``progress`` is called with the running row count after each chunk.
+    """
     output_path.parent.mkdir(parents=True, exist_ok=True)
     rows = 0
-    for chunk in score_chunks(model, input_path, chunksize):
-        chunk.to_csv(output_path, mode="a" if rows else "w", header=not rows, index=False)
-        rows += len(chunk)
+    writer: pq.ParquetWriter | None = None
+    try:
+        for chunk in read_chunks(input_path, chunk_rows):
+            scored = predict_frame(model, chunk)
+            if is_parquet(output_path):
+                table = pa.Table.from_pandas(scored, preserve_index=False)
+                writer = writer or pq.ParquetWriter(output_path, table.schema)
+                writer.write_table(table)
+            else:
+                scored.to_csv(output_path, mode="a" if rows else "w", header=not rows, index=False)
+            rows += len(scored)
+            if progress is not None:
+                progress(rows)
+    finally:
+        if writer is not None:
+            writer.close()
     return rows

@@ -36,12 +36,17 @@ def make_estimator(task: Task, params: TrainParams) -> BaseEstimator:
     return estimator
 
 
+def build_model(features: list[str], task: Task, params: TrainParams) -> Pipeline:
+    """The unfitted model: preprocessing of ``features``, then the estimator."""
+    return Pipeline(
+        [("features", build_preprocessor(features)), ("estimator", make_estimator(task, params))]
+    )
+
+
 def train_model(frame: pd.DataFrame, target: str, task: Task, params: TrainParams) -> Pipeline:
     """Fit preprocessing and estimator on a training table that contains the target."""
     features = feature_columns(frame, target)
-    model = Pipeline(
-        [("features", build_preprocessor(features)), ("estimator", make_estimator(task, params))]
-    )
+    model = build_model(features, task, params)
     model.fit(frame[features], frame[target])
     return model
 
