@@ -40,7 +40,10 @@ REPRESENTATIVE = {
         "project_name": "Wine Quality Prédiction",
         "license": "Apache-2.0",
     },
+    "growth-binary-both-github-local": {"stage": "growth"},
 }
+GROWTH = "growth-binary-both-github-local"
+BUILT: dict[str, Project] = {}
 
 
 class Project:
@@ -58,15 +61,28 @@ class Project:
         return run(list(args), self.root, **kwargs)
 
 
+def built(name: str, template_src: Path, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """Generate a project and run ``make all`` in it (install, pipeline, tests, predict), once."""
+    if name not in BUILT:
+        answers = REPRESENTATIVE[name]
+        root = render(template_src, tmp_path_factory.mktemp(name) / "project", **answers)
+        result = run(["make", "all"], root, timeout=900)
+        BUILT[name] = Project(root, answers, result.stdout)
+    return BUILT[name]
+
+
 @pytest.fixture(scope="module", params=list(REPRESENTATIVE), ids=str)
 def project(
     request: pytest.FixtureRequest, template_src: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Project:
-    """Generate the project and run ``make all`` in it: install, pipeline, tests, predict."""
-    answers = REPRESENTATIVE[request.param]
-    root = render(template_src, tmp_path_factory.mktemp(request.param) / "project", **answers)
-    result = run(["make", "all"], root, timeout=900)
-    return Project(root, answers, result.stdout)
+    """Each representative project, built and run."""
+    return built(request.param, template_src, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def growth(template_src: Path, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The growth-stage representative project."""
+    return built(GROWTH, template_src, tmp_path_factory)
 
 
 def test_make_all_trains_tests_and_prints_predictions(project: Project) -> None:
@@ -199,3 +215,83 @@ def test_api_serves_predictions_over_http(project: Project) -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def python_in(project: Project, code: str) -> str:
+    """Run Python code in the project's environment and return what it prints."""
+    return project.run("uv", "run", "python", "-c", code).stdout
+
+
+CHAMPION_QUERY = """
+import json, mlflow
+from mlflow import MlflowClient
+mlflow.set_tracking_uri("sqlite:///mlruns/mlflow.db")
+client = MlflowClient()
+version = client.get_model_version_by_alias("MODEL", "champion")
+run = client.get_run(version.run_id)
+trials = client.search_runs([run.info.experiment_id], "tags.mlflow.runName LIKE 'trial-%'")
+print(json.dumps({"version": str(version.version), "metrics": run.data.metrics,
+                  "params": run.data.params, "trials": len(trials)}))
+"""
+
+
+def test_growth_pipeline_logged_and_registered_a_champion(growth: Project) -> None:
+    assert "promoted to champion" in growth.make_all
+    report = python_in(growth, CHAMPION_QUERY.replace("MODEL", growth.package))
+    found = json.loads(report.splitlines()[-1])
+    metrics = json.loads((growth.root / "reports" / "metrics.json").read_text())
+    assert found["version"] == "1"
+    assert found["metrics"]["roc_auc"] == pytest.approx(metrics["roc_auc"])
+    assert found["params"]["estimator"] == "logistic_regression"
+    assert found["trials"] == 4
+    best = json.loads((growth.root / "models" / "best_params.json").read_text())
+    assert float(found["params"]["C"]) == best["C"]
+
+
+def test_growth_batch_prediction_through_dask(growth: Project) -> None:
+    output = "reports/dask_predictions.parquet"
+    printed = growth.run(
+        "uv",
+        "run",
+        "python",
+        "-m",
+        growth.package,
+        "predict",
+        "--dask",
+        "--input",
+        "data/processed/test.csv",
+        "--output",
+        output,
+    ).stdout
+    rows = len((growth.root / "data" / "processed" / "test.csv").read_text().splitlines()) - 1
+    assert f"scored {rows} rows" in printed and "(Dask)" in printed
+    counted = python_in(growth, f"import pandas as pd; print(len(pd.read_parquet({output!r})))")
+    assert int(counted) == rows
+
+
+def test_growth_broken_input_stops_the_pipeline_with_a_report(growth: Project) -> None:
+    raw = (growth.root / "data" / "raw" / "dataset.csv").read_text().splitlines()
+    header = raw[0].split(",")
+    broken_row = raw[5].split(",")
+    broken_row[header.index("mean_radius")] = "-50"
+    broken = growth.root / "data" / "external" / "broken.csv"
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_text("\n".join([raw[0], *raw[1:5], ",".join(broken_row), *raw[6:]]) + "\n")
+    params = growth.root / "params.yaml"
+    original = params.read_text()
+    params.write_text(original.replace("source: breast_cancer", f"source: {broken}"))
+    try:
+        result = subprocess.run(
+            ["uv", "run", "dvc", "repro"],
+            cwd=growth.root,
+            env=project_env(),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    finally:
+        params.write_text(original)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "column 'mean_radius'" in output and "greater_than_or_equal_to" in output, output
+    assert "failed to reproduce 'validate'" in output
