@@ -100,14 +100,20 @@ def fetched_from(source: Source) -> Iterator[None]:
 def copier_data(answers: Mapping[str, Any], questions: Mapping[str, Any]) -> dict[str, Any]:
     """Cookiecutter's answers as Copier's ``--data``.
 
-    Cookiecutter asks every question; an empty answer to one that Copier asks only under
-    a condition (such as ``s3_bucket``) means it was not asked.
+    Cookiecutter asks every question. A question that Copier asks only under a condition
+    (such as ``s3_bucket``) and that was left empty or at its default is not passed on:
+    Copier then treats it as ``copier copy --defaults`` would.
     """
     return {
         name: answers[name]
         for name, question in questions.items()
-        if name in answers and not (is_conditional(question) and answers[name] in ("", None))
+        if not (is_conditional(question) and left_at_default(answers[name], question))
     }
+
+
+def left_at_default(value: Any, question: Mapping[str, Any]) -> bool:
+    default = question.get("default")
+    return value in ("", None) or (value == default and "{{" not in str(default))
 
 
 def copy(answers: Mapping[str, Any], template_dir: Path, project_dir: Path) -> None:
