@@ -31,7 +31,7 @@ COPIER_JINJA_EXTENSIONS = ["jinja2_ansible_filters.AnsibleCoreFiltersExtension"]
 # repository's root takes its name from this value. slugify keeps the name safe while
 # the answers are still unchecked; a bad answer removes the folder again.
 PROJECT_DIR = "{{ cookiecutter.package_name | slugify or 'mlstages-project' }}"
-SUPPORTED_TYPES = {"str": str, "bool": bool, "int": int, "float": float}
+SUPPORTED_TYPES = {"str", "bool", "int", "float"}
 UNSUPPORTED_KEYS = {"multiselect", "secret", "type_hint"}
 
 

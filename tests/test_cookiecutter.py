@@ -168,6 +168,22 @@ def test_every_asked_question_has_a_prompt_with_its_help() -> None:
     assert "stage_rank" not in context  # derived values are Copier's business
 
 
+def test_derived_defaults_read_the_answers_from_cookiecutter() -> None:
+    names = {"project_name", "stage"}
+    rewrite = cookiecutter_json.for_cookiecutter
+    assert rewrite("{{ project_name | lower }}", names) == "{{ cookiecutter.project_name | lower }}"
+    untouched = '{{ "project_name" ~ other.stage ~ x | stage }}'  # string, attribute, filter
+    assert rewrite(untouched, names) == untouched
+    assert rewrite("A plain default", names) == "A plain default"
+
+
+def test_questions_cookiecutter_cannot_ask_are_refused(tmp_path: Path) -> None:
+    spec = tmp_path / "copier.yml"
+    spec.write_text("tools:\n  type: str\n  multiselect: true\n  choices: [a, b]\n")
+    with pytest.raises(NotImplementedError, match="tools"):
+        cookiecutter_json.render(spec)
+
+
 # ---------------------------------------------------------------- same project as Copier
 
 
