@@ -87,14 +87,17 @@ def fetched_from(source: Source) -> Iterator[None]:
         f"GIT_CONFIG_KEY_{count}": f"url.{source.clone}.insteadOf",
         f"GIT_CONFIG_VALUE_{count}": source.src_path,
     }
-    saved = dict(os.environ)
+    saved = {key: os.environ.get(key) for key in variables}
     os.environ.update(variables)
     try:
         with local.env(**variables):
             yield
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        for key, value in saved.items():
+            if value is None:
+                del os.environ[key]
+            else:
+                os.environ[key] = value
 
 
 def copier_data(answers: Mapping[str, Any], questions: Mapping[str, Any]) -> dict[str, Any]:
