@@ -1,1 +1,1 @@
-"""Plain-Python checks that Jinja cannot express: answers and rendered projects."""
+"""Plain Python beside the template: checks of rendered projects, cookiecutter's front door."""
