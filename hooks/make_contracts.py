@@ -30,7 +30,10 @@ def template_package(name: str = "generated_package") -> ModuleType:
         return sys.modules[name]
     init = PACKAGE_DIR / "__init__.py.jinja"
     spec = importlib.util.spec_from_file_location(
-        name, init, loader=SourceFileLoader(name, str(init)), submodule_search_locations=[str(PACKAGE_DIR)]
+        name,
+        init,
+        loader=SourceFileLoader(name, str(init)),
+        submodule_search_locations=[str(PACKAGE_DIR)],
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -44,7 +47,9 @@ def template_module(file_name: str, module: str) -> ModuleType:
     name = f"{template_package().__name__}.{module}"
     if name not in sys.modules:
         path = str(PACKAGE_DIR / file_name)
-        spec = importlib.util.spec_from_file_location(name, path, loader=SourceFileLoader(name, path))
+        spec = importlib.util.spec_from_file_location(
+            name, path, loader=SourceFileLoader(name, path)
+        )
         assert spec is not None and spec.loader is not None
         sys.modules[name] = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(sys.modules[name])

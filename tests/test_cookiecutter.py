@@ -71,9 +71,9 @@ def typed(answers: dict[str, str]) -> str:
     return "".join(f"{answers.get(name, '')}\n" for name in cookiecutter_json.asked_questions())
 
 
-ANSWER_SETS = [{}, *covering_sets()]
+ANSWER_SETS = [{}, *covering_sets(), answer_sets("growth")[2]]
 BAD_ANSWERS = [
-    {"stage": "growth"},
+    {"stage": "growth", "mlflow_tracking_uri": "ftp://tracking"},
     {"stage": "maturity"},
     {"ci_provider": "jenkins"},
     {"package_name": "../escaped"},

@@ -65,3 +65,12 @@ def test_template_docs_build_strict(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     options = (tmp_path / "options" / "index.html").read_text(encoding="utf-8")
     assert "package_name" in options and "copier-options" not in options
+
+
+def test_shipped_contracts_match_what_the_generated_code_drafts() -> None:
+    """template/.contracts/ is written by hooks/make_contracts.py: rerun it after changes."""
+    from hooks.make_contracts import CONTRACTS_DIR, SAMPLES, contract_text
+
+    for sample in SAMPLES:
+        shipped = (CONTRACTS_DIR / f"{sample}.yaml").read_text(encoding="utf-8")
+        assert shipped == contract_text(sample), f"{sample}: run hooks/make_contracts.py"
