@@ -122,6 +122,7 @@ MVP_FILES = {
     "src/{package}/features.py",
     "src/{package}/predict.py",
     "src/{package}/train.py",
+    "src/{package}/upgrade.py",
     "tests/conftest.py",
     "tests/test_cli.py",
     "tests/test_data.py",
@@ -130,6 +131,7 @@ MVP_FILES = {
     "tests/test_train.py",
 }
 REALTIME_FILES = {"src/{package}/api.py", "tests/test_api.py"}
+GROWTH_REALTIME_FILES = {"src/{package}/middleware.py", "src/{package}/security.py"}
 CI_FILES = {"github": {".github/workflows/ci.yml"}, "gitlab": {".gitlab-ci.yml"}, "none": set()}
 GROWTH_FILES = {
     ".dockerignore",
@@ -157,4 +159,6 @@ def expected_files(answers: dict[str, Any], package: str) -> set[str]:
         files |= GROWTH_FILES | GROWTH_CI_FILES[answers["ci_provider"]]
         if answers.get("use_dask", True):
             files |= GROWTH_DASK_FILES
+        if answers["serving"] in ("realtime", "both"):
+            files |= GROWTH_REALTIME_FILES
     return {name.format(package=package) for name in files}
