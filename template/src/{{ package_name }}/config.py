@@ -15,12 +15,15 @@ import yaml
 Task = Literal["binary_classification", "multiclass_classification", "regression"]
 
 PARAMS_FILE = Path("params.yaml")
+BUSINESS_FILE = Path("business.yaml")
 RAW_DATA = Path("data/raw/dataset.csv")
 TRAIN_DATA = Path("data/processed/train.csv")
 TEST_DATA = Path("data/processed/test.csv")
 MODEL_FILE = Path("models/model.joblib")
 METRICS_FILE = Path("reports/metrics.json")
 PREDICTIONS_PLOT = Path("reports/predictions.csv")
+ASSESSMENT_JSON = Path("reports/data_assessment.json")
+ASSESSMENT_MARKDOWN = Path("reports/data_assessment.md")
 
 
 @dataclass(frozen=True)

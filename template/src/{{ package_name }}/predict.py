@@ -1,14 +1,25 @@
-"""Batch scoring: add model predictions to the rows of a CSV file."""
+"""Batch scoring of CSV files, and a measure of how fast one process scores requests."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
 PREDICTION_COLUMN = "prediction"
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """How fast one process scores requests of one row each."""
+
+    requests: int
+    requests_per_second: float
+    p95_latency_ms: float
 
 
 def predict_frame(model: Pipeline, frame: pd.DataFrame) -> pd.DataFrame:
@@ -43,3 +54,19 @@ def predict_file(
         chunk.to_csv(output_path, mode="a" if rows else "w", header=not rows, index=False)
         rows += len(chunk)
     return rows
+
+
+def measure_throughput(model: Pipeline, frame: pd.DataFrame, requests: int = 200) -> Throughput:
+    """Score ``requests`` single rows one after the other, as a serving replica would."""
+    durations = []
+    for index in range(requests):
+        row = frame.iloc[[index % len(frame)]]
+        start = time.perf_counter()
+        predict_frame(model, row)
+        durations.append(time.perf_counter() - start)
+    durations.sort()
+    return Throughput(
+        requests=requests,
+        requests_per_second=requests / sum(durations),
+        p95_latency_ms=1000 * durations[int(0.95 * (requests - 1))],
+    )
