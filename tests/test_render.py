@@ -15,7 +15,7 @@ import yaml
 from combinations import answer_id, answer_sets, expected_files
 from conftest import render
 
-from hooks.check_rendered import leftover_jinja, unparseable_files
+from hooks.check_rendered import leftover_jinja, load_yaml, unparseable_files
 
 ANSWER_SETS = answer_sets("mvp")
 
@@ -70,7 +70,7 @@ def test_project_metadata_carries_the_answers(project: tuple[Path, dict[str, Any
     meta = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert meta["description"] == answers["description"]
     assert meta["requires-python"] == f">={answers['python_version']}"
-    site = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    site = load_yaml((root / "mkdocs.yml").read_text(encoding="utf-8"))
     assert site["site_name"] == answers["project_name"]
     assert (root / ".python-version").read_text().strip() == answers["python_version"]
 
@@ -129,9 +129,14 @@ def test_ci_file_passes_schema_and_lint(
 
 
 def test_docs_build_strict(project: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
-    site = str(tmp_path / "site")
+    """The wiki of a fresh project (no pipeline run yet) builds; its hook imports the package."""
+    site = tmp_path / "site"
     checked(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", site],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
         project[0],
         NO_MKDOCS_2_WARNING="1",
+        PYTHONPATH=str(project[0] / "src"),
     )
+    requirements = (site / "status" / "requirements" / "index.html").read_text(encoding="utf-8")
+    assert "Replicas" in requirements and "Not computed yet" in requirements
+    assert (site / "assets" / "vendor" / "mermaid" / "mermaid.min.js").is_file()

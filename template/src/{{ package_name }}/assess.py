@@ -76,7 +76,10 @@ def to_markdown(report: dict[str, Any]) -> str:
     summary = report["target_summary"]
     if summary["kind"] == "classes":
         lines += ["**Class balance**", "", "| Class | Rows | Share |", "| --- | --- | --- |"]
-        lines += [f"| {c['label']} | {c['count']} | {c['share']:.1%} |" for c in summary["classes"]]
+        lines += [
+            f"| {c['label']} | {c['count']} | {100 * c['share']:.1f} % |"
+            for c in summary["classes"]
+        ]
     else:
         stats = ("min", "q25", "median", "mean", "q75", "max", "std")
         lines += ["**Target distribution**", "", "| Statistic | Value |", "| --- | --- |"]
@@ -84,9 +87,9 @@ def to_markdown(report: dict[str, Any]) -> str:
     lines += ["", "**Columns**", "", "| Column | Type | Missing | Missing share | Distinct |"]
     lines += ["| --- | --- | --- | --- | --- |"]
     for column in report["column_details"]:
-        share = column["missing"] / rows
+        share = 100 * column["missing"] / rows
         lines.append(
-            f"| `{column['name']}` | {column['type']} | {column['missing']} | {share:.1%} "
+            f"| `{column['name']}` | {column['type']} | {column['missing']} | {share:.1f} % "
             f"| {column['unique']} |"
         )
     return "\n".join(lines) + "\n"
