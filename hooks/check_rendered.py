@@ -24,7 +24,6 @@ SKIPPED_DIRS = {".git", ".venv", ".dvc-storage", "site", "__pycache__", ".ruff_c
 LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|%\}")
 
 
-
 class YamlLoader(yaml.SafeLoader):
     """A safe loader that reads MkDocs' tags (``!!python/name:``, ``!ENV``) as plain text.
 
