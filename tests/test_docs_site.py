@@ -16,16 +16,23 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
 import threading
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, render, run
+from conftest import ROOT, project_env, render, run
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 from hooks.check_rendered import load_yaml
@@ -86,6 +93,7 @@ class Site:
         self.shots = ARTIFACTS / name
         shutil.rmtree(self.shots, ignore_errors=True)
         self.shots.mkdir(parents=True)
+        self.benchmark = ""
 
     def method_pages(self) -> list[str]:
         """Titles of the method's pages, in the order of the generated mkdocs.yml."""
@@ -111,6 +119,7 @@ def site(
     for target in ("install", "pipeline", "docs"):
         run(["make", target], root, timeout=900)
     served = Site(request.param, root, answers)
+    served.benchmark = run(["make", "benchmark"], root).stdout
     yield served
     served.server.shutdown()
 
@@ -240,3 +249,43 @@ def test_data_assessment_roadmap_and_reference_are_built_from_the_repo(
     headings = page.locator("article h2.doc-heading").all_inner_texts()
     assert any(".requirements" in text for text in headings), headings
     shoot(page, site, "24-api-reference")
+
+
+def test_make_benchmark_measures_the_throughput_for_business_yaml(site: Site) -> None:
+    assert re.search(r"[\d,]+ requests/s, p95 latency [\d.]+ ms", site.benchmark), site.benchmark
+    assert "capacity.replica_throughput_rps" in site.benchmark
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_make_docs_serve_serves_the_live_wiki(site: Site) -> None:
+    address = f"127.0.0.1:{free_port()}"
+    server = subprocess.Popen(
+        ["make", "docs-serve", f"DOCS_ADDR={address}"],
+        cwd=site.root,
+        env=project_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, ended below
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                url = f"http://{address}/status/pipeline/"
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    page = response.read().decode()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                assert time.monotonic() < deadline, "make docs-serve did not answer in 90 s"
+                time.sleep(0.5)
+        assert "business_value_uplift" in page and '<pre class="mermaid">' in page
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
