@@ -32,6 +32,9 @@ DESCRIPTIONS = [
     'Scores "risky" loans: fast & cheap #1',
     "Prévision: la demande # v2 {braces} `x` $(y)",
 ]
+# Acceptable latencies rotated over the sets: the wikis compute real-time, asynchronous
+# and batch requirements.
+LATENCIES = ["300", "5000", "86400000"]
 REMOTE_ANSWERS = {
     "local": {},
     "s3": {"s3_bucket": "team-ml-data"},
@@ -69,6 +72,7 @@ def answer_sets(stage: str = "mvp") -> list[dict[str, Any]]:
             answers[question] = values[index % len(values)]
         answers["project_name"] = NAMES[index % len(NAMES)]
         answers["description"] = DESCRIPTIONS[index % len(DESCRIPTIONS)]
+        answers["latency_ms"] = LATENCIES[index % len(LATENCIES)]
         answers.update(REMOTE_ANSWERS[answers["data_remote"]])
         sets.append(answers)
     return sets
