@@ -140,3 +140,12 @@ def test_docs_build_strict(project: tuple[Path, dict[str, Any]], tmp_path: Path)
     requirements = (site / "status" / "requirements" / "index.html").read_text(encoding="utf-8")
     assert "Replicas" in requirements and "Not computed yet" in requirements
     assert (site / "assets" / "vendor" / "mermaid" / "mermaid.min.js").is_file()
+
+
+def test_the_longest_package_name_passes_ruff(template_src: Path, tmp_path: Path) -> None:
+    """Lines that name the package stay within ruff's limits at its 40 characters."""
+    name = "customer_lifetime_value_forecasting_v3xy"
+    assert len(name) == 40  # the most package_name's validator allows
+    root = render(template_src, tmp_path / "project", package_name=name)
+    checked([sys.executable, "-m", "ruff", "check", "--no-cache", "."], root)
+    checked([sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."], root)
