@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import pandas as pd
 
 from . import config
 from .assess import assess_data, write_assessment
-from .business import load_business_case
+from .business import BusinessCaseError, load_business_case
 from .data import load_source, snake_case, split, write_csv
 from .evaluate import evaluate_model, write_metrics
 from .predict import PREDICTION_COLUMN, measure_throughput, predict_file
@@ -136,5 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     params = config.load_params(args.params)
     steps = {"prepare": prepare, "assess": assess, "train": train, "evaluate": evaluate}
-    steps[args.command](params)
+    try:
+        steps[args.command](params)
+    except BusinessCaseError as error:  # a value to fix in business.yaml: no traceback
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     return 0
