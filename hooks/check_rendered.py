@@ -17,14 +17,38 @@ from pathlib import Path
 
 import yaml
 
-SKIPPED_DIRS = {".git", ".venv", ".dvc-storage", "site", "__pycache__", ".ruff_cache"}
+# "vendor" holds third-party files copied as published (the docs' mermaid.min.js).
+SKIPPED_DIRS = {".git", ".venv", ".dvc-storage", "site", "__pycache__", ".ruff_cache", "vendor"}
 # GitHub Actions expressions (`${{ ... }}`) are legitimate; any other `{{` or `{%` is a
 # Jinja leftover.
 LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|%\}")
 
+
+class YamlLoader(yaml.SafeLoader):
+    """A safe loader that reads MkDocs' tags (``!!python/name:``, ``!ENV``) as plain text.
+
+    mkdocs.yml names Python objects (e.g. the Mermaid fence of pymdownx.superfences); the
+    check is that the file parses, not that those objects exist here.
+    """
+
+
+def tag_as_text(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> str:
+    """Read a tagged value as its tag, e.g. ``tag:yaml.org,2002:python/name:x.y``."""
+    return str(node.tag)
+
+
+YamlLoader.add_multi_constructor("tag:yaml.org,2002:python/name:", tag_as_text)
+YamlLoader.add_multi_constructor("!", tag_as_text)
+
+
+def load_yaml(text: str) -> object:
+    """Parse YAML safely, MkDocs' tags included."""
+    return yaml.load(text, Loader=YamlLoader)
+
+
 PARSERS: dict[str, Callable[[str], object]] = {
-    ".yml": yaml.safe_load,
-    ".yaml": yaml.safe_load,
+    ".yml": load_yaml,
+    ".yaml": load_yaml,
     ".toml": tomllib.loads,
     ".json": json.loads,
     ".py": ast.parse,

@@ -32,6 +32,9 @@ DESCRIPTIONS = [
     'Scores "risky" loans: fast & cheap #1',
     "Prévision: la demande # v2 {braces} `x` $(y)",
 ]
+# Acceptable latencies rotated over the sets: the wikis compute real-time, asynchronous
+# and batch requirements.
+LATENCIES = ["300", "5000", "86400000"]
 REMOTE_ANSWERS = {
     "local": {},
     "s3": {"s3_bucket": "team-ml-data"},
@@ -71,6 +74,7 @@ def answer_sets(stage: str = "mvp") -> list[dict[str, Any]]:
             answers["use_dask"] = index % 3 != 2
         answers["project_name"] = NAMES[index % len(NAMES)]
         answers["description"] = DESCRIPTIONS[index % len(DESCRIPTIONS)]
+        answers["latency_ms"] = LATENCIES[index % len(LATENCIES)]
         answers.update(REMOTE_ANSWERS[answers["data_remote"]])
         sets.append(answers)
     return sets
@@ -94,11 +98,20 @@ MVP_FILES = {
     "LICENSE",
     "Makefile",
     "README.md",
+    "business.yaml",
     "dvc.yaml",
     "mkdocs.yml",
     "params.yaml",
     "pyproject.toml",
     "docs/index.md",
+    "docs/assets/vendor/mermaid/LICENSE",
+    "docs/assets/vendor/mermaid/NOTICE.txt",
+    "docs/assets/vendor/mermaid/mermaid.min.js",
+    "docs/hooks/live_pages.py",
+    "docs/status/pipeline.md",
+    "docs/status/requirements.md",
+    "docs/status/roadmap.md",
+    "docs/status/reference.md",
     "docs/assess/product-discovery.md",
     "docs/assess/data-assessment.md",
     "docs/plan/stages.md",
@@ -115,20 +128,28 @@ MVP_FILES = {
     "docs/iterate.md",
     "src/{package}/__init__.py",
     "src/{package}/__main__.py",
+    "src/{package}/assess.py",
+    "src/{package}/business.py",
     "src/{package}/cli.py",
     "src/{package}/config.py",
     "src/{package}/data.py",
     "src/{package}/evaluate.py",
     "src/{package}/features.py",
     "src/{package}/predict.py",
+    "src/{package}/requirements.py",
     "src/{package}/train.py",
     "src/{package}/upgrade.py",
+    "src/{package}/value.py",
     "tests/conftest.py",
+    "tests/test_assess.py",
+    "tests/test_business.py",
     "tests/test_cli.py",
     "tests/test_data.py",
     "tests/test_evaluate.py",
     "tests/test_predict.py",
+    "tests/test_requirements.py",
     "tests/test_train.py",
+    "tests/test_value.py",
 }
 REALTIME_FILES = {"src/{package}/api.py", "tests/test_api.py"}
 GROWTH_REALTIME_FILES = {"src/{package}/middleware.py", "src/{package}/security.py"}

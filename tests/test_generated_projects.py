@@ -101,6 +101,10 @@ def test_metrics_clear_the_sample_data_floor(project: Project) -> None:
     assert metrics[primary] >= floor, metrics
     shown = project.run("uv", "run", "dvc", "metrics", "show").stdout
     assert primary in shown
+    # money next to accuracy: the business value of the predictions and of the baseline
+    assert "business_value_uplift" in shown
+    uplift = metrics["business_value"] - metrics["business_value_baseline"]
+    assert metrics["business_value_uplift"] == pytest.approx(uplift, abs=0.01)
 
 
 def test_pipeline_is_up_to_date_after_make_all(project: Project) -> None:

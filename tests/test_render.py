@@ -15,7 +15,7 @@ import yaml
 from combinations import answer_id, answer_sets, expected_files
 from conftest import render
 
-from hooks.check_rendered import leftover_jinja, unparseable_files
+from hooks.check_rendered import leftover_jinja, load_yaml, unparseable_files
 
 ANSWER_SETS = answer_sets("mvp") + answer_sets("growth")
 
@@ -70,7 +70,7 @@ def test_project_metadata_carries_the_answers(project: tuple[Path, dict[str, Any
     meta = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert meta["description"] == answers["description"]
     assert meta["requires-python"] == f">={answers['python_version']}"
-    site = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    site = load_yaml((root / "mkdocs.yml").read_text(encoding="utf-8"))
     assert site["site_name"] == answers["project_name"]
     assert (root / ".python-version").read_text().strip() == answers["python_version"]
 
@@ -173,9 +173,23 @@ def test_dockerfile_follows_the_rules(project: tuple[Path, dict[str, Any]]) -> N
 
 
 def test_docs_build_strict(project: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
-    site = str(tmp_path / "site")
+    """The wiki of a fresh project (no pipeline run yet) builds; its hook imports the package."""
+    site = tmp_path / "site"
     checked(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", site],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
         project[0],
         NO_MKDOCS_2_WARNING="1",
+        PYTHONPATH=str(project[0] / "src"),
     )
+    requirements = (site / "status" / "requirements" / "index.html").read_text(encoding="utf-8")
+    assert "Replicas" in requirements and "Not computed yet" in requirements
+    assert (site / "assets" / "vendor" / "mermaid" / "mermaid.min.js").is_file()
+
+
+def test_the_longest_package_name_passes_ruff(template_src: Path, tmp_path: Path) -> None:
+    """Lines that name the package stay within ruff's limits at its 40 characters."""
+    name = "customer_lifetime_value_forecasting_v3xy"
+    assert len(name) == 40  # the most package_name's validator allows
+    root = render(template_src, tmp_path / "project", package_name=name)
+    checked([sys.executable, "-m", "ruff", "check", "--no-cache", "."], root)
+    checked([sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."], root)

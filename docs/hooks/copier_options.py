@@ -42,9 +42,8 @@ def options_table(path: Path = COPIER_YML) -> str:
             shown = "none (required when asked)"
         when = question.get("when")
         note = f" Asked when `{cell(when).strip('{} ')}`." if isinstance(when, str) else ""
-        rows.append(
-            f"| `{name}` | {cell(question.get('help', ''))}{note} | {choices_of(question)} | {shown} |"
-        )
+        what = cell(question.get("help", "")) + note
+        rows.append(f"| `{name}` | {what} | {choices_of(question)} | {shown} |")
     return "\n".join(rows)
 
 

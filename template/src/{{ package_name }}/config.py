@@ -15,6 +15,7 @@ import yaml
 Task = Literal["binary_classification", "multiclass_classification", "regression"]
 
 PARAMS_FILE = Path("params.yaml")
+BUSINESS_FILE = Path("business.yaml")
 RAW_DATA = Path("data/raw/dataset.csv")
 TRAIN_DATA = Path("data/processed/train.csv")
 TEST_DATA = Path("data/processed/test.csv")
@@ -23,6 +24,8 @@ METRICS_FILE = Path("reports/metrics.json")
 PREDICTIONS_PLOT = Path("reports/predictions.csv")
 VALIDATION_REPORT = Path("reports/data_validation.json")
 TRAINING_RUN = Path("models/run.json")
+ASSESSMENT_JSON = Path("reports/data_assessment.json")
+ASSESSMENT_MARKDOWN = Path("reports/data_assessment.md")
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,14 @@
 
 Files are read and written chunk by chunk, so memory stays flat however large the
 input is. The format follows the file extension (``.parquet`` or CSV otherwise).
+:func:`measure_throughput` tells how fast one process scores single requests.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +19,15 @@ from sklearn.pipeline import Pipeline
 
 PREDICTION_COLUMN = "prediction"
 CHUNK_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """How fast one process scores requests of one row each."""
+
+    requests: int
+    requests_per_second: float
+    p95_latency_ms: float
 
 
 def predict_frame(model: Pipeline, frame: pd.DataFrame) -> pd.DataFrame:
@@ -76,3 +88,19 @@ def predict_file(
         if writer is not None:
             writer.close()
     return rows
+
+
+def measure_throughput(model: Pipeline, frame: pd.DataFrame, requests: int = 200) -> Throughput:
+    """Score ``requests`` single rows one after the other, as a serving replica would."""
+    durations = []
+    for index in range(requests):
+        row = frame.iloc[[index % len(frame)]]
+        start = time.perf_counter()
+        predict_frame(model, row)
+        durations.append(time.perf_counter() - start)
+    durations.sort()
+    return Throughput(
+        requests=requests,
+        requests_per_second=requests / sum(durations),
+        p95_latency_ms=1000 * durations[int(0.95 * (requests - 1))],
+    )

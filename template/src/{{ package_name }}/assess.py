@@ -1,0 +1,102 @@
+"""Data assessment: what the data holds, measured before any model is trained.
+
+Counts rows, columns, types, missing values and duplicated rows, and describes the
+target: the balance of the classes for classification, its distribution for regression.
+The ``assess`` stage of the pipeline writes the result to ``reports/data_assessment.json``
+and ``reports/data_assessment.md``; the wiki's *Data assessment* page shows the latter.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import Task
+
+
+def describe_target(target: pd.Series, task: Task) -> dict[str, Any]:
+    """Class counts and shares, or the distribution of a numeric target."""
+    if task == "regression":
+        stats = target.describe(percentiles=[0.25, 0.5, 0.75])
+        return {
+            "kind": "distribution",
+            **{name: round(float(stats[name]), 6) for name in ("mean", "std", "min", "max")},
+            "q25": round(float(stats["25%"]), 6),
+            "median": round(float(stats["50%"]), 6),
+            "q75": round(float(stats["75%"]), 6),
+        }
+    counts = target.value_counts().sort_index()
+    return {
+        "kind": "classes",
+        "classes": [
+            {"label": str(label), "count": int(count), "share": round(count / len(target), 6)}
+            for label, count in counts.items()
+        ],
+    }
+
+
+def assess_data(frame: pd.DataFrame, target: str, task: Task) -> dict[str, Any]:
+    """Measure a table: its shape, types, missing values, duplicates and target."""
+    missing = frame.isna().sum()
+    return {
+        "rows": len(frame),
+        "columns": frame.shape[1],
+        "duplicate_rows": int(frame.duplicated().sum()),
+        "missing_cells": int(missing.sum()),
+        "target": target,
+        "target_summary": describe_target(frame[target].dropna(), task),
+        "column_details": [
+            {
+                "name": str(name),
+                "type": str(frame[name].dtype),
+                "missing": int(missing[name]),
+                "unique": int(frame[name].nunique()),
+            }
+            for name in frame.columns
+        ],
+    }
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    """The assessment as Markdown tables, for the wiki."""
+    rows = report["rows"] or 1
+    lines = [
+        "| Measure | Value |",
+        "| --- | --- |",
+        f"| Rows | {report['rows']} |",
+        f"| Columns | {report['columns']} |",
+        f"| Duplicated rows | {report['duplicate_rows']} |",
+        f"| Missing cells | {report['missing_cells']} |",
+        f"| Target | `{report['target']}` |",
+        "",
+    ]
+    summary = report["target_summary"]
+    if summary["kind"] == "classes":
+        lines += ["**Class balance**", "", "| Class | Rows | Share |", "| --- | --- | --- |"]
+        lines += [
+            f"| {c['label']} | {c['count']} | {100 * c['share']:.1f} % |"
+            for c in summary["classes"]
+        ]
+    else:
+        stats = ("min", "q25", "median", "mean", "q75", "max", "std")
+        lines += ["**Target distribution**", "", "| Statistic | Value |", "| --- | --- |"]
+        lines += [f"| {name} | {summary[name]:.4g} |" for name in stats]
+    lines += ["", "**Columns**", "", "| Column | Type | Missing | Missing share | Distinct |"]
+    lines += ["| --- | --- | --- | --- | --- |"]
+    for column in report["column_details"]:
+        share = 100 * column["missing"] / rows
+        lines.append(
+            f"| `{column['name']}` | {column['type']} | {column['missing']} | {share:.1f} % "
+            f"| {column['unique']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_assessment(report: dict[str, Any], json_path: Path, markdown_path: Path) -> None:
+    """Write the assessment as JSON and as Markdown."""
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    markdown_path.write_text(to_markdown(report), encoding="utf-8")

@@ -1,0 +1,291 @@
+"""Slow tier: the built wiki of generated projects, opened in a real browser.
+
+Each project is generated, installed, run (`make pipeline`) and its wiki built (`make
+docs`); the site is served on the loopback interface and Chromium, driven by Playwright,
+follows the navigation to every page of the method, checks that the pipeline's diagram is
+drawn as SVG by the vendored Mermaid, that the tables show numbers, and that the
+requirements and the budget are those of the project's own answers. Any request that
+leaves the machine is blocked and fails the test: the site works offline.
+
+Screenshots are saved to ``artifacts/docs-site/<project>/`` (git-ignored) for people to
+look at. Chromium comes from the system (``apt-get install chromium``); Playwright never
+downloads a browser here.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, project_env, render, run
+from playwright.sync_api import Browser, Page, Route, sync_playwright
+
+from hooks.check_rendered import load_yaml
+
+pytestmark = pytest.mark.slow
+
+ARTIFACTS = ROOT / "artifacts" / "docs-site"
+METHOD_SECTIONS = ("Assess", "Plan", "Execute", "Iterate")
+PROJECTS: dict[str, dict[str, Any]] = {
+    # the defaults: a real-time binary classifier
+    "binary-both-defaults": {},
+    # a regression scored in hourly batches, with its own volumes
+    "regression-batch-hourly": {
+        "problem_type": "regression",
+        "serving": "batch",
+        "requests_per_day": "2000000",
+        "peak_factor": "2",
+        "latency_ms": "3600000",
+        "minimum_metric": "0.3",
+    },
+}
+
+
+def expected_needs(answers: dict[str, Any]) -> dict[str, Any]:
+    """Serving mode, replicas and budget computed by hand from the answers and the
+    illustrative amounts of business.yaml (50 requests/s per replica at 70 %, 150 a month
+    per replica, 2 people at 600 a day for 8 weeks, 5 000 of data)."""
+    requests = int(answers.get("requests_per_day", 10_000))
+    latency = int(answers.get("latency_ms", 300))
+    if latency < 1_000:
+        mode, load = "real-time", requests / 86_400 * float(answers.get("peak_factor", 3))
+    else:
+        assert latency >= 3_600_000, "only real-time and batch cases are computed here"
+        mode, load = "batch", requests / min(latency / 1_000, 86_400)
+    replicas = max(1, math.ceil(load / 35))
+    total = 2 * 600 * 5 * 8 + replicas * 150 * 8 * 12 / 52 + 5_000
+    return {"mode": mode, "replicas": replicas, "total": total, "requests": requests}
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Serves files without logging every request."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class Site:
+    """A generated project whose wiki is built and served on 127.0.0.1."""
+
+    def __init__(self, name: str, root: Path, answers: dict[str, Any]) -> None:
+        self.name = name
+        self.root = root
+        self.answers = answers
+        handler = functools.partial(QuietHandler, directory=str(root / "site"))
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.shots = ARTIFACTS / name
+        shutil.rmtree(self.shots, ignore_errors=True)
+        self.shots.mkdir(parents=True)
+        self.benchmark = ""
+
+    def method_pages(self) -> list[str]:
+        """Titles of the method's pages, in the order of the generated mkdocs.yml."""
+        nav = load_yaml((self.root / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+        titles = []
+        for entry in nav:
+            ((section, content),) = entry.items()
+            if section not in METHOD_SECTIONS:
+                continue
+            if isinstance(content, str):
+                titles.append(section)
+            else:
+                titles += [next(iter(page)) for page in content]
+        return titles
+
+
+@pytest.fixture(scope="module", params=list(PROJECTS), ids=str)
+def site(
+    request: pytest.FixtureRequest, template_src: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    answers = PROJECTS[request.param]
+    root = render(template_src, tmp_path_factory.mktemp(request.param) / "project", **answers)
+    for target in ("install", "pipeline", "docs"):
+        run(["make", target], root, timeout=900)
+    served = Site(request.param, root, answers)
+    served.benchmark = run(["make", "benchmark"], root).stdout
+    yield served
+    served.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    chromium = shutil.which("chromium")
+    assert chromium, "the browser tests need Chromium: apt-get install chromium"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, site: Site) -> Iterator[Page]:
+    """A page that may only reach the served site, with Mermaid's shadow roots left open."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    # Material draws each diagram into a closed shadow root; open it so the test can look.
+    opened.add_init_script(
+        "const attach = Element.prototype.attachShadow;"
+        "Element.prototype.attachShadow = function (init) {"
+        "  return attach.call(this, { ...init, mode: 'open' }); };"
+    )
+    outside: list[str] = []
+
+    def local_only(route: Route) -> None:
+        if route.request.url.startswith(site.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    opened.route("**/*", local_only)
+    yield opened
+    context.close()
+    assert outside == [], f"the site asked for resources off the machine: {outside}"
+
+
+def shoot(page: Page, site: Site, name: str) -> Path:
+    path = site.shots / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def open_from_nav(page: Page, title: str) -> None:
+    """Click the page's link in the navigation sidebar and wait for it to load."""
+    sidebar = page.locator("nav.md-nav--primary")
+    sidebar.get_by_role("link", name=title, exact=True).first.click()
+    page.wait_for_load_state("networkidle")
+    heading = page.locator("article h1").first.inner_text()
+    assert heading.replace("¶", "").strip() == title  # the permalink sign aside
+
+
+def numbers_in(text: str) -> list[float]:
+    return [float(x.replace(",", "")) for x in re.findall(r"-?[\d,]*\d(?:\.\d+)?", text)]
+
+
+def table_rows(page: Page) -> dict[str, str]:
+    """First column to second column of the table rows on the page."""
+    rows = {}
+    for row in page.locator("article table tbody tr").all():
+        cells = [cell.inner_text().strip() for cell in row.locator("td").all()]
+        if len(cells) >= 2:
+            rows.setdefault(cells[0], cells[1])  # the first table that has the row
+    return rows
+
+
+def test_every_method_page_is_reachable_from_the_navigation(page: Page, site: Site) -> None:
+    page.goto(site.url)
+    shoot(page, site, "00-home")
+    titles = site.method_pages()
+    assert titles[0] == "Product discovery" and titles[-1] == "Iterate" and len(titles) >= 14
+    for number, title in enumerate(titles, 1):
+        open_from_nav(page, title)
+        assert page.locator("article h2").count() >= 3, title  # decide / project / ships
+        shoot(page, site, f"{number:02d}-{page.url.rstrip('/').rsplit('/', 1)[-1]}")
+
+
+def test_pipeline_diagram_is_svg_and_metrics_show_money(page: Page, site: Site) -> None:
+    page.goto(site.url)
+    open_from_nav(page, "Pipeline and results")
+    svg = page.locator("div.mermaid svg")
+    svg.first.wait_for(state="visible", timeout=20_000)
+    drawn = svg.first.text_content() or ""
+    for stage in ("prepare", "assess", "train", "evaluate"):
+        assert stage in drawn
+    assert page.locator("article pre.mermaid").count() == 0  # no diagram left as code
+    metrics = table_rows(page)
+    for name in ("business_value", "business_value_baseline", "business_value_uplift"):
+        assert metrics[name].endswith(" EUR") and numbers_in(metrics[name]), metrics
+    primary = "r2" if site.answers.get("problem_type") == "regression" else "roc_auc"
+    assert 0 < numbers_in(metrics[primary])[0] <= 1
+    assert "Stage gate:" in page.locator("article").inner_text()
+    shoot(page, site, "20-pipeline-and-results")
+
+
+def test_requirements_and_budget_follow_the_projects_answers(page: Page, site: Site) -> None:
+    expected = expected_needs(site.answers)
+    page.goto(site.url)
+    open_from_nav(page, "Requirements and budget")
+    rows = table_rows(page)
+    assert numbers_in(rows["Requests per day"]) == [expected["requests"]]
+    assert rows["Serving mode"] == expected["mode"]
+    assert numbers_in(rows["Replicas"]) == [expected["replicas"]]
+    assert numbers_in(rows["Total"])[0] == pytest.approx(expected["total"], abs=0.01)
+    assert "Yearly value" in rows and numbers_in(rows["Yearly value"])
+    shoot(page, site, "21-requirements-and-budget")
+
+
+def test_data_assessment_roadmap_and_reference_are_built_from_the_repo(
+    page: Page, site: Site
+) -> None:
+    page.goto(site.url)
+    open_from_nav(page, "Data assessment")
+    rows = table_rows(page)
+    assert numbers_in(rows["Rows"])[0] > 100 and numbers_in(rows["Missing cells"]) == [0]
+    shoot(page, site, "22-data-assessment")
+    open_from_nav(page, "Stage roadmap")
+    roadmap = page.locator("article").inner_text()
+    assert "requirements.py" in roadmap and "make benchmark" in roadmap
+    shoot(page, site, "23-stage-roadmap")
+    open_from_nav(page, "API reference")
+    headings = page.locator("article h2.doc-heading").all_inner_texts()
+    assert any(".requirements" in text for text in headings), headings
+    shoot(page, site, "24-api-reference")
+
+
+def test_make_benchmark_measures_the_throughput_for_business_yaml(site: Site) -> None:
+    assert re.search(r"[\d,]+ requests/s, p95 latency [\d.]+ ms", site.benchmark), site.benchmark
+    assert "capacity.replica_throughput_rps" in site.benchmark
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_make_docs_serve_serves_the_live_wiki(site: Site) -> None:
+    address = f"127.0.0.1:{free_port()}"
+    server = subprocess.Popen(
+        ["make", "docs-serve", f"DOCS_ADDR={address}"],
+        cwd=site.root,
+        env=project_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, ended below
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                url = f"http://{address}/status/pipeline/"
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    page = response.read().decode()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                assert time.monotonic() < deadline, "make docs-serve did not answer in 90 s"
+                time.sleep(0.5)
+        assert "business_value_uplift" in page and '<pre class="mermaid">' in page
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
