@@ -46,7 +46,7 @@ class GateVerdict:
         if self.value is None:
             return f"stage gate: no-go, no {self.metric} in {config.METRICS_FILE} (make pipeline)"
         verdict, sign = ("go", ">=") if self.go else ("no-go", "<")
-        return f"stage gate: {verdict}, {self.metric} {self.value:.4f} {sign} minimum {self.minimum}"
+        return f"stage gate: {verdict}, {self.metric} {self.value:.4f} {sign} {self.minimum}"
 
 
 def stage_gate(params: config.Params, metrics_file: Path = config.METRICS_FILE) -> GateVerdict:
