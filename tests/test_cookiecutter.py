@@ -356,11 +356,12 @@ def test_a_cloned_url_is_rendered_from_cookiecutters_clone(
     clone = tmp_path / "clones" / "mlstages"
     git(tmp_path, "clone", "-q", str(template_repo), str(clone))
     git(clone, "remote", "set-url", "origin", url)
-    context = cookiecutter_json.cookiecutter_context()
     answers = {
-        # derived defaults (cookiecutter would render them) are left to Copier
-        **{key: value for key, value in context.items() if "{{" not in str(value)},
+        **cookiecutter_json.cookiecutter_context(),
+        # what cookiecutter renders from the derived defaults
         "package_name": "my_ml_project",
+        "latency_ms": "300",
+        "minimum_metric": "0.85",
         "_template": url,
         "_repo_dir": str(clone),
     }
