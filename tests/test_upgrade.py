@@ -1,0 +1,267 @@
+"""Upgrading a generated repo with ``make upgrade``'s code and the real ``copier update``.
+
+Projects are generated from a tagged git copy of this template, committed, edited the
+way a team edits them, committed again, and moved up a stage. The quick tier runs the
+generated ``upgrade`` module with the template's own Python (the module needs only
+PyYAML and Copier); the slow tier runs ``make upgrade`` in an installed project and then
+the project's own ``make all``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import copier
+import pytest
+import yaml
+from conftest import ROOT, project_env, run
+
+GIT_USER = {
+    "GIT_AUTHOR_NAME": "mlstages tests",
+    "GIT_AUTHOR_EMAIL": "tests@mlstages.invalid",
+    "GIT_COMMITTER_NAME": "mlstages tests",
+    "GIT_COMMITTER_EMAIL": "tests@mlstages.invalid",
+}
+PACKAGE = "my_ml_project"
+
+
+def git(cwd: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", *args], cwd=cwd, env={**os.environ, **GIT_USER},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return result.stdout.strip()
+
+
+def commit_all(cwd: Path, message: str) -> None:
+    git(cwd, "add", "-A")
+    git(cwd, "commit", "-q", "-m", message)
+
+
+@pytest.fixture(scope="module")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git copy of the template with two releases: v0.1.0, and v0.2.0 changing a file."""
+    repo = tmp_path_factory.mktemp("template-repo")
+    shutil.copy2(ROOT / "copier.yml", repo / "copier.yml")
+    shutil.copytree(ROOT / "template", repo / "template")
+    git(repo, "init", "-q")
+    commit_all(repo, "Release 0.1.0")
+    git(repo, "tag", "v0.1.0")
+    readme = repo / "template" / "README.md.jinja"
+    readme.write_text(readme.read_text() + "\nRelease note: a line added in v0.2.0.\n")
+    commit_all(repo, "Release 0.2.0")
+    git(repo, "tag", "v0.2.0")
+    return repo
+
+
+def generate(template_repo: Path, dst: Path, **answers: str) -> Path:
+    """A project at template v0.1.0, committed as its first commit."""
+    copier.run_copy(
+        str(template_repo), dst, data=answers, defaults=True, vcs_ref="v0.1.0", quiet=True
+    )
+    git(dst, "init", "-q")
+    commit_all(dst, "Generated")
+    return dst
+
+
+def record_metric(project: Path, value: float) -> None:
+    """What the evaluate stage writes, for the stage gate (the slow tier runs the real one)."""
+    reports = project / "reports"
+    reports.mkdir(exist_ok=True)
+    (reports / "metrics.json").write_text(json.dumps({"roc_auc": value}) + "\n")
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def last_line(self) -> str:
+        return (self.out + self.err).strip().splitlines()[-1]
+
+
+def upgrade(project: Path, *args: str) -> Outcome:
+    """``make upgrade`` without uv: the generated module, run from its source folder."""
+    env = {**os.environ, **GIT_USER, "PYTHONPATH": str(project / "src")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # copier
+    result = subprocess.run(
+        [sys.executable, "-m", f"{PACKAGE}.upgrade", *args],
+        cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    return Outcome(result.returncode, result.stdout, result.stderr)
+
+
+def answers_of(project: Path) -> dict:
+    return yaml.safe_load((project / ".copier-answers.yml").read_text())
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def make_user_edits(project: Path) -> None:
+    """Five kinds of edits a team makes, committed."""
+    package = project / "src" / PACKAGE
+    # 1. a generated source file, where the template does not change
+    with (package / "features.py").open("a") as features:
+        features.write('\n\nTEAM_NOTE = "features reviewed by the team"\n')
+    # 2. a line the template also changes between stages
+    edit(
+        project / "README.md", "project at the **mvp** stage", "project at the **mvp** stage (team)"
+    )
+    # 3. a new file
+    (package / "team_rules.py").write_text('"""Business rules of the team."""\n\nTHRESHOLD = 0.4\n')
+    # 4. a generated file deleted
+    (project / "tests" / "test_cli.py").unlink()
+    # 5. a parameter changed
+    edit(project / "params.yaml", "test_size: 0.2", "test_size: 0.25")
+    record_metric(project, 0.99)
+    commit_all(project, "Team edits")
+
+
+def test_mvp_to_growth_keeps_every_kind_of_edit_and_reports_the_conflict(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = generate(template_repo, tmp_path / "project")
+    make_user_edits(project)
+    outcome = upgrade(project)
+    assert outcome.code == 1, outcome
+    assert "stage gate: go, roc_auc 0.9900 >= 0.85" in outcome.out
+    assert outcome.last_line == "conflicts to resolve (marked inline): README.md"
+    readme = (project / "README.md").read_text()
+    assert "<<<<<<< before updating" in readme and "**mvp** stage (team)" in readme
+    assert "**growth** stage" in readme
+    package = project / "src" / PACKAGE
+    assert 'TEAM_NOTE = "features reviewed by the team"' in (package / "features.py").read_text()
+    assert (package / "team_rules.py").is_file()
+    assert not (project / "tests" / "test_cli.py").exists()
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    assert params["data"]["test_size"] == 0.25 and "tune" in params and "tracking" in params
+    assert answers_of(project)["stage"] == "growth"
+    assert answers_of(project)["_commit"] == "v0.1.0"
+    for added in ("contracts/raw.yaml", f"src/{PACKAGE}/tracking.py", "Dockerfile"):
+        assert (project / added).is_file(), added
+
+
+def test_a_clean_upgrade_says_what_to_do_next(template_repo: Path, tmp_path: Path) -> None:
+    project = generate(template_repo, tmp_path / "project", serving="batch")
+    record_metric(project, 0.97)
+    commit_all(project, "Evaluated")
+    outcome = upgrade(project)
+    assert outcome.code == 0, outcome
+    assert outcome.last_line == "now at growth: review `git diff`, run `make all`, then commit"
+    assert answers_of(project)["stage"] == "growth"
+    assert git(project, "diff", "--name-only", "--diff-filter=U") == ""
+
+
+@pytest.fixture
+def growth_project(template_repo: Path, tmp_path: Path) -> Path:
+    project = generate(template_repo, tmp_path / "project", stage="growth")
+    record_metric(project, 0.95)
+    commit_all(project, "Evaluated")
+    return project
+
+
+def test_downgrade_is_refused_in_one_line_with_the_tree_untouched(growth_project: Path) -> None:
+    head = git(growth_project, "rev-parse", "HEAD")
+    outcome = upgrade(growth_project, "--to", "mvp")
+    assert outcome.code == 2
+    assert (
+        outcome.err.strip()
+        == "make upgrade: cannot go back from growth to mvp; stages only move up"
+    )
+    assert git(growth_project, "status", "--porcelain") == ""
+    assert git(growth_project, "rev-parse", "HEAD") == head
+
+
+def test_copier_itself_refuses_a_downgrade_without_trust(growth_project: Path) -> None:
+    with pytest.raises(ValueError, match="stage: cannot go back from growth to mvp"):
+        copier.run_update(
+            growth_project, data={"stage": "mvp"}, defaults=True, overwrite=True,
+            vcs_ref="v0.1.0", unsafe=False, quiet=True,
+        )  # fmt: skip
+    assert git(growth_project, "status", "--porcelain") == ""
+    assert answers_of(growth_project)["stage"] == "growth"
+
+
+def test_dirty_tree_is_refused(template_repo: Path, tmp_path: Path) -> None:
+    project = generate(template_repo, tmp_path / "project")
+    record_metric(project, 0.99)  # not committed
+    outcome = upgrade(project)
+    assert outcome.code == 2
+    assert outcome.last_line == (
+        "make upgrade: 1 uncommitted change(s): commit or stash them, then run make upgrade"
+    )
+    assert answers_of(project)["stage"] == "mvp"
+
+
+def test_gate_no_go_stops_and_force_proceeds(template_repo: Path, tmp_path: Path) -> None:
+    project = generate(template_repo, tmp_path / "project", serving="batch")
+    record_metric(project, 0.61)
+    commit_all(project, "A weak model")
+    stopped = upgrade(project)
+    assert stopped.code == 2
+    assert "stage gate: no-go, roc_auc 0.6100 < 0.85" in stopped.out
+    assert stopped.last_line == (
+        "make upgrade: mvp has not met its goal; pass FORCE=1 to upgrade anyway"
+    )
+    assert answers_of(project)["stage"] == "mvp" and git(project, "status", "--porcelain") == ""
+    forced = upgrade(project, "--force")
+    assert forced.code == 0, forced
+    assert answers_of(project)["stage"] == "growth"
+
+
+def test_gate_without_metrics_is_a_no_go(template_repo: Path, tmp_path: Path) -> None:
+    project = generate(template_repo, tmp_path / "project")
+    outcome = upgrade(project)
+    assert outcome.code == 2
+    assert "stage gate: no-go, no roc_auc in reports/metrics.json (make pipeline)" in outcome.out
+
+
+def test_a_stage_not_yet_in_the_template_is_refused_by_copier(growth_project: Path) -> None:
+    outcome = upgrade(growth_project)
+    assert outcome.code == 2
+    assert outcome.last_line.startswith("make upgrade: copier update failed: ")
+    assert "the maturity layer is not available" in outcome.last_line
+    assert git(growth_project, "status", "--porcelain") == ""
+
+
+def test_update_to_a_newer_template_release_keeps_the_stage(growth_project: Path) -> None:
+    copier.run_update(
+        growth_project, defaults=True, overwrite=True, vcs_ref="v0.2.0", quiet=True,
+        conflict="inline",
+    )  # fmt: skip
+    recorded = answers_of(growth_project)
+    assert recorded["_commit"] == "v0.2.0" and recorded["stage"] == "growth"
+    assert "Release note: a line added in v0.2.0." in (growth_project / "README.md").read_text()
+
+
+@pytest.mark.slow
+def test_make_upgrade_of_an_installed_project_then_make_all(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = generate(template_repo, tmp_path / "project")
+    run(["make", "all"], project, timeout=900)
+    commit_all(project, "First results")
+    edit(project / "params.yaml", "test_size: 0.2", "test_size: 0.25")
+    with (project / "src" / PACKAGE / "features.py").open("a") as features:
+        features.write('\n\nTEAM_NOTE = "kept"\n')
+    commit_all(project, "Team edits")
+    upgraded = run(["make", "upgrade"], project, timeout=600)
+    assert "stage gate: go" in upgraded.stdout and "now at growth" in upgraded.stdout
+    commit_all(project, "Growth stage")
+    result = run(["make", "all"], project, timeout=900)
+    assert "promoted to champion" in result.stdout and " passed" in result.stdout
+    assert yaml.safe_load((project / "params.yaml").read_text())["data"]["test_size"] == 0.25
+    status = run(["uv", "run", "dvc", "status"], project, env=project_env()).stdout
+    assert "up to date" in status
