@@ -153,7 +153,11 @@ MVP_FILES = {
 }
 REALTIME_FILES = {"src/{package}/api.py", "tests/test_api.py"}
 GROWTH_REALTIME_FILES = {"src/{package}/middleware.py", "src/{package}/security.py"}
-CI_FILES = {"github": {".github/workflows/ci.yml"}, "gitlab": {".gitlab-ci.yml"}, "none": set()}
+CI_FILES = {
+    "github": {".github/workflows/ci.yml", ".github/workflows/upgrade.yml"},
+    "gitlab": {".gitlab-ci.yml"},
+    "none": set(),
+}
 GROWTH_FILES = {
     ".dockerignore",
     "Dockerfile",
