@@ -22,6 +22,8 @@ def choices(question: str) -> list[str]:
     return list(options.values()) if isinstance(options, dict) else list(options)
 
 
+# The stages whose layer exists; tests and benchmarks parametrised over stages use it.
+STAGES = ["mvp"]
 AXES = ["problem_type", "serving", "ci_provider", "data_remote"]
 ROTATED = ["python_version", "license"]
 # Legal but awkward values, rotated over the answer sets: quotes, colons, hashes and
