@@ -34,6 +34,18 @@ DESCRIPTIONS = [
     'Scores "risky" loans: fast & cheap #1',
     "Prévision: la demande # v2 {braces} `x` $(y)",
 ]
+# Legal answers chosen to break naive rendering and to run code if anything ever
+# evaluated them: quotes, backslashes and Python escapes, shell substitutions, YAML
+# indicators, HTML, non-ASCII letters. Rendered and run by the safety and slow tests.
+HOSTILE = {
+    "project_name": "Ann's Prédiction-Modèle v2.0",
+    "description": (
+        'Says "hi" & \'bye\' """ \\ C:\\new\\users \\N{x} \\u12 $(touch pwned) `touch pwned` '
+        "key: value # no comment - [a, b] *alias &anchor !tag <script>alert(1)</script> é\\"
+    ),
+    "author_name": 'O\'Brien "Bob" $(touch pwned) `id` #1: Zoë & co \\',
+    "author_email": "o.brien+ml@example.co.uk",
+}
 REMOTE_ANSWERS = {
     "local": {},
     "s3": {"s3_bucket": "team-ml-data"},

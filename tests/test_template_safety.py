@@ -20,25 +20,13 @@ from typing import Any
 
 import pytest
 import yaml
-from combinations import AXES, QUESTIONS, STAGES, answer_sets, choices
+from combinations import AXES, HOSTILE, QUESTIONS, STAGES, answer_sets, choices
 from conftest import render
 from copier._main import Worker  # Copier's own run, to see which questions it asked
 from copier.errors import UnsafeTemplateError
 
 from hooks.check_rendered import leftover_jinja, unparseable_files
 
-# Legal answers chosen to break naive rendering: quotes of every kind, backslashes and
-# Python escapes, shell substitutions, YAML indicators, HTML, non-ASCII letters.
-HOSTILE_DESCRIPTION = (
-    'Says "hi" & \'bye\' """ \\ C:\\new\\users \\N{x} \\u12 $(touch pwned) `touch pwned` '
-    "key: value # no comment - [a, b] *alias &anchor !tag <script>alert(1)</script> é\\"
-)
-HOSTILE = {
-    "project_name": "Ann's Prédiction-Modèle v2.0",
-    "description": HOSTILE_DESCRIPTION,
-    "author_name": 'O\'Brien "Bob" $(touch pwned) `id` #1: Zoë & co \\',
-    "author_email": "o.brien+ml@example.co.uk",
-}
 HOSTILE_SETS = [
     {"serving": "both", "ci_provider": "github", "data_remote": "s3", "s3_bucket": "ml-data"},
     {
