@@ -43,13 +43,21 @@ def http_json(url: str, body: Any = None, timeout: float = 10) -> tuple[int, Any
 def http_raw(
     url: str, data: bytes | None, content_type: str = "application/json", timeout: float = 10
 ) -> tuple[int, Any]:
-    """Send raw bytes (or GET without them); return the status and the parsed JSON answer."""
+    """Send raw bytes (or GET without them); return the status and the (parsed) answer."""
     request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read())
+            return response.status, parsed(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
+        return error.code, parsed(error.read())
+
+
+def parsed(body: bytes) -> Any:
+    """The JSON in ``body``, or its text when it is not JSON."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode(errors="replace")
 
 
 def status_before_body(url: str, length: int, timeout: float = 10) -> int:
