@@ -7,6 +7,8 @@ Copier needs one (``copier update``).
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import platform
 import shutil
@@ -36,11 +38,13 @@ __all__ = [
     "git_template",
     "machine",
     "median_seconds",
+    "one_record",
     "project_env",
     "render",
     "section",
     "sh",
     "snapshot_template",
+    "trained_project",
     "verdict",
 ]
 
@@ -123,3 +127,22 @@ def copytree_seconds(source: Path, target: Path) -> float:
     start = time.perf_counter()
     shutil.copytree(source, target)
     return time.perf_counter() - start
+
+
+def trained_project(work: Path, stage: str) -> tuple[Path, str]:
+    """Generate the default project at ``stage``, install it and train its model."""
+    root = render(snapshot_template(work / "template"), work / "project", stage=stage)
+    package = "my_ml_project"
+    env = project_env()
+    sh(["uv", "sync", "--quiet"], root, env)
+    for step in ("prepare", "train"):
+        sh(["uv", "run", "python", "-m", package, step], root, env)
+    return root, package
+
+
+def one_record(root: Path) -> bytes:
+    """A request body with the first row of the project's test split."""
+    with (root / "data" / "processed" / "test.csv").open(encoding="utf-8") as rows:
+        row = next(csv.DictReader(rows))
+    record = {name: float(value) for name, value in row.items() if name != "target"}
+    return json.dumps({"records": [record]}).encode()

@@ -11,13 +11,11 @@ limit the service keeps; the profile below it shows where a request's time goes.
 
 from __future__ import annotations
 
-import csv
-import json
 import subprocess
 import tempfile
 from pathlib import Path
 
-from common import ALL_STAGES, STAGES, machine, project_env, render, section, sh, snapshot_template
+from common import ALL_STAGES, STAGES, machine, one_record, project_env, section, trained_project
 from common import verdict as judge
 from service import LoadResult, load, uvicorn
 
@@ -26,24 +24,6 @@ SECONDS = 10.0
 ROUNDS = 3
 TARGET = 0.70  # share of the minimal app's requests/s
 IN_PROJECT = Path(__file__).resolve().parent / "in_project"
-
-
-def trained_project(work: Path, stage: str) -> tuple[Path, str]:
-    """Generate the default project at ``stage``, install it and train its model."""
-    root = render(snapshot_template(work / "template"), work / "project", stage=stage)
-    package = "my_ml_project"
-    env = project_env()
-    sh(["uv", "sync", "--quiet"], root, env)
-    for step in ("prepare", "train"):
-        sh(["uv", "run", "python", "-m", package, step], root, env)
-    return root, package
-
-
-def one_record(root: Path) -> bytes:
-    with (root / "data" / "processed" / "test.csv").open(encoding="utf-8") as rows:
-        row = next(csv.DictReader(rows))
-    record = {name: float(value) for name, value in row.items() if name != "target"}
-    return json.dumps({"records": [record]}).encode()
 
 
 def combined(results: list[LoadResult]) -> LoadResult:
