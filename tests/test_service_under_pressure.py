@@ -213,7 +213,7 @@ def test_sustained_load_gets_no_error(
 
 
 def damage_model(model: Path, damage: str, target: Path) -> None:
-    """Write a broken model file to ``target`` (or none at all)."""
+    """Write a broken model file to ``target`` (nothing at all when it is "missing")."""
     if damage == "garbage":
         target.write_bytes(b"this is not a model\n" * 10)
     elif damage == "truncated":
