@@ -22,6 +22,8 @@ def choices(question: str) -> list[str]:
     return list(options.values()) if isinstance(options, dict) else list(options)
 
 
+# The stages whose layer exists; tests and benchmarks parametrised over stages use it.
+STAGES = ["mvp", "growth"]
 AXES = ["problem_type", "serving", "ci_provider", "data_remote"]
 ROTATED = ["python_version", "license"]
 # Legal but awkward values, rotated over the answer sets: quotes, colons, hashes and
@@ -35,6 +37,18 @@ DESCRIPTIONS = [
 # Acceptable latencies rotated over the sets: the wikis compute real-time, asynchronous
 # and batch requirements.
 LATENCIES = ["300", "5000", "86400000"]
+# Legal answers chosen to break naive rendering and to run code if anything ever
+# evaluated them: quotes, backslashes and Python escapes, shell substitutions, YAML
+# indicators, HTML, non-ASCII letters. Rendered and run by the safety and slow tests.
+HOSTILE = {
+    "project_name": "Ann's Prédiction-Modèle v2.0",
+    "description": (
+        'Says "hi" & \'bye\' """ \\ C:\\new\\users \\N{x} \\u12 $(touch pwned) `touch pwned` '
+        "key: value # no comment - [a, b] *alias &anchor !tag <script>alert(1)</script> é\\"
+    ),
+    "author_name": 'O\'Brien "Bob" $(touch pwned) `id` #1: Zoë & co \\',
+    "author_email": "o.brien+ml@example.co.uk",
+}
 REMOTE_ANSWERS = {
     "local": {},
     "s3": {"s3_bucket": "team-ml-data"},

@@ -26,10 +26,15 @@ def template_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Copier renders a plain folder directly; rendering the git checkout would clone it
     (and commit uncommitted changes) for every project. Upgrade tests use git instead.
     """
-    snapshot = tmp_path_factory.mktemp("template")
-    shutil.copy2(ROOT / "copier.yml", snapshot / "copier.yml")
-    shutil.copytree(ROOT / "template", snapshot / "template")
-    return snapshot
+    return snapshot_template(tmp_path_factory.mktemp("template"))
+
+
+def snapshot_template(folder: Path) -> Path:
+    """Copy copier.yml and template/ of this checkout into ``folder`` (outside git)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / "copier.yml", folder / "copier.yml")
+    shutil.copytree(ROOT / "template", folder / "template")
+    return folder
 
 
 def render(src: Path, dst: Path, **answers: Any) -> Path:
@@ -80,3 +85,15 @@ def run(
             f"--- stdout\n{result.stdout[-4000:]}\n--- stderr\n{result.stderr[-4000:]}"
         )
     return result
+
+
+# Figures measured by the slow tier (load, fuzzing), printed at the end of the run.
+FIGURES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Show the measured figures even when the tests pass (their output is captured)."""
+    if FIGURES:
+        terminalreporter.section("figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

@@ -1,14 +1,28 @@
-"""Bad answers fail before anything is written, naming the question and the fix."""
+"""Bad answers fail before anything is written, naming the question and the fix.
+
+The catalogue below holds one row per bad answer: the question the message must name,
+the answers given (on top of ``--defaults``), and a piece of what the message says is
+allowed. Every row runs at every stage in ``STAGES``, against a missing destination
+(which must not be created) and against an existing one (which must stay byte for byte
+as it was). The slow tier runs each row through the ``copier`` command line as well and
+reads the last line of its output.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import copier
 import pytest
+import yaml
+from combinations import QUESTIONS, STAGES
+
+HOSTILE = "$(touch pwned)"
 
 CASES: list[tuple[str, dict[str, Any], str]] = [
     # (question named in the message, answers, text the message must contain)
@@ -16,29 +30,59 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("project_name", {"project_name": "x" * 65}, "1 to 64 characters"),
     ("project_name", {"project_name": "../evil"}, "starting with a letter"),
     ("project_name", {"project_name": "a/b"}, "letters, digits"),
+    ("project_name", {"project_name": "..\\evil"}, "starting with a letter"),
     ("project_name", {"project_name": "{{ 7*7 }}"}, "letters, digits"),
+    ("project_name", {"project_name": "{% raw %}x"}, "letters, digits"),
     ("project_name", {"project_name": "x $(touch pwned)"}, "letters, digits"),
+    ("project_name", {"project_name": "x `touch pwned`"}, "letters, digits"),
+    ("project_name", {"project_name": "key: value"}, "letters, digits"),
+    ("project_name", {"project_name": "# heading"}, "starting with a letter"),
+    ("project_name", {"project_name": "Rocket \U0001f680"}, "letters, digits"),
+    ("project_name", {"project_name": "My Project\n"}, "letters, digits"),
     ("package_name", {"package_name": "class"}, "Python keyword"),
     ("package_name", {"package_name": "import"}, "Python keyword"),
     ("package_name", {"package_name": "sklearn"}, "choose another name"),
+    ("package_name", {"package_name": "tests"}, "choose another name"),
     ("package_name", {"package_name": "My-Package"}, "lower-case letters"),
     ("package_name", {"package_name": "1model"}, "starting with a letter"),
     ("package_name", {"package_name": ""}, "lower-case letters"),
+    ("package_name", {"package_name": "m" * 41}, "1 to 40 lower-case"),
+    ("package_name", {"package_name": "modèle"}, "lower-case letters"),
+    ("package_name", {"package_name": "pkg/sub"}, "lower-case letters"),
+    ("package_name", {"package_name": ".."}, "lower-case letters"),
+    ("package_name", {"package_name": "x{{ 7*7 }}"}, "lower-case letters"),
+    ("package_name", {"package_name": "x;rm -rf ~"}, "lower-case letters"),
+    ("package_name", {"package_name": "model\n"}, "lower-case letters"),
     ("package_name", {"project_name": "2024"}, "starting with a letter"),
     ("description", {"description": ""}, "1 to 200 characters"),
     ("description", {"description": "two\nlines"}, "one line"),
+    ("description", {"description": "tab\there"}, "control characters"),
+    ("description", {"description": "nul\x00byte"}, "control characters"),
+    ("description", {"description": "line\u2028separator"}, "control characters"),
     ("description", {"description": "d" * 201}, "1 to 200 characters"),
     ("description", {"description": "{{ 7*7 }}"}, "template syntax"),
     ("description", {"description": "{% raw %}x"}, "template syntax"),
+    ("description", {"description": "{{ cycler.__init__.__globals__ }}"}, "template syntax"),
     ("author_name", {"author_name": " "}, "1 to 100 characters"),
+    ("author_name", {"author_name": "a" * 101}, "1 to 100 characters"),
+    ("author_name", {"author_name": "Ann\r\nBob"}, "on one line"),
     ("author_name", {"author_name": "{# note #}"}, "template syntax"),
+    ("author_name", {"author_name": "<script>alert(1)</script>"}, "remove '<' and '>'"),
     ("author_email", {"author_email": "not-an-email"}, "name@example.com"),
     ("author_email", {"author_email": "a@b"}, "name@example.com"),
     ("author_email", {"author_email": "a b@example.com"}, "name@example.com"),
+    ("author_email", {"author_email": "ana@exämple.com"}, "name@example.com"),
+    ("author_email", {"author_email": "a@example..com"}, "name@example.com"),
+    ("author_email", {"author_email": f"{HOSTILE}@example.com"}, "name@example.com"),
+    ("author_email", {"author_email": "a@example.com\nBcc: b@example.com"}, "name@example.com"),
+    ("author_email", {"author_email": "a: b@example.com"}, "name@example.com"),
     ("python_version", {"python_version": "3.9"}, "'3.9' is not in"),
+    ("python_version", {"python_version": "3.11; rm -rf ~"}, "is not in"),
     ("license", {"license": "GPL"}, "'GPL' is not in"),
+    ("license", {"license": "../MIT"}, "'../MIT' is not in"),
     ("stage", {"stage": "maturity"}, "choose stage=mvp or stage=growth"),
     ("stage", {"stage": "enterprise"}, "'enterprise' is not in"),
+    ("stage", {"stage": "MVP"}, "'MVP' is not in"),
     ("problem_type", {"problem_type": "clustering"}, "'clustering' is not in"),
     (
         "mlflow_tracking_uri",
@@ -51,11 +95,20 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         "http(s)://",
     ),
     ("serving", {"serving": "stream"}, "'stream' is not in"),
+    ("serving", {"serving": ""}, "'' is not in"),
     ("ci_provider", {"ci_provider": "jenkins"}, "'jenkins' is not in"),
     ("data_remote", {"data_remote": "ftp"}, "'ftp' is not in"),
     ("s3_bucket", {"data_remote": "s3"}, "needs a bucket name"),
     ("s3_bucket", {"data_remote": "s3", "s3_bucket": "Bad_Bucket"}, "needs a bucket name"),
+    ("s3_bucket", {"data_remote": "s3", "s3_bucket": "../data"}, "needs a bucket name"),
+    ("s3_bucket", {"data_remote": "s3", "s3_bucket": "team/ml"}, "needs a bucket name"),
+    ("s3_bucket", {"data_remote": "s3", "s3_bucket": "ab"}, "3-63 characters"),
+    ("s3_bucket", {"data_remote": "s3", "s3_bucket": "b" * 64}, "3-63 characters"),
+    ("s3_bucket", {"data_remote": "s3", "s3_bucket": "a: b #c"}, "needs a bucket name"),
+    ("s3_bucket", {"data_remote": "s3", "s3_bucket": "bucket\n"}, "needs a bucket name"),
     ("gcs_bucket", {"data_remote": "gcs"}, "needs a bucket name"),
+    ("gcs_bucket", {"data_remote": "gcs", "gcs_bucket": "x{{ 7*7 }}"}, "needs a bucket name"),
+    ("gcs_bucket", {"data_remote": "gcs", "gcs_bucket": f"x{HOSTILE}"}, "needs a bucket name"),
     ("azure_account", {"data_remote": "azure", "azure_container": "ml-data"}, "storage account"),
     ("requests_per_day", {"requests_per_day": "0"}, "from 1 to 10000000000"),
     ("requests_per_day", {"requests_per_day": "1e5"}, "a whole number"),
@@ -71,41 +124,119 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("minimum_metric", {"minimum_metric": "0"}, "above 0 and at most 1"),
     ("minimum_metric", {"minimum_metric": "high"}, "above 0 and at most 1"),
     (
+        "azure_account",
+        {"data_remote": "azure", "azure_account": "UpperCase1", "azure_container": "ml-data"},
+        "lower-case letters and digits",
+    ),
+    (
+        "azure_account",
+        {"data_remote": "azure", "azure_account": "a" * 25, "azure_container": "ml-data"},
+        "3-24 lower-case",
+    ),
+    (
         "azure_container",
         {"data_remote": "azure", "azure_account": "acct123", "azure_container": "a--b"},
         "no double dash",
     ),
+    (
+        "azure_container",
+        {"data_remote": "azure", "azure_account": "acct123", "azure_container": "-data"},
+        "3-63 characters",
+    ),
+    (
+        "azure_container",
+        {"data_remote": "azure", "azure_account": "acct123", "azure_container": "`id`"},
+        "3-63 characters",
+    ),
+]
+
+# Each row at each stage; rows that set the stage themselves run once.
+STAGED_CASES = [
+    (stage, case)
+    for stage in STAGES
+    for case in CASES
+    if stage == STAGES[0] or "stage" not in case[1]
 ]
 
 
-def case_id(case: tuple[str, dict[str, Any], str]) -> str:
-    question, answers, _ = case
-    return f"{question}={next(reversed(answers.values()))!r}"[:40]
+def case_id(staged: tuple[str, tuple[str, dict[str, Any], str]]) -> str:
+    stage, (question, answers, _) = staged
+    value = answers.get(question, next(reversed(answers.values())))
+    return f"{stage}-{question}={value!r}"[:48]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def tree(root: Path) -> dict[str, bytes | None]:
+    """Every path under ``root`` with its content (``None`` for folders)."""
+    return {
+        str(path.relative_to(root)): (path.read_bytes() if path.is_file() else None)
+        for path in root.rglob("*")
+    }
+
+
+def asked_questions() -> set[str]:
+    """The questions copier.yml asks (derived values, with ``when: false``, are not)."""
+    return {
+        name
+        for name, spec in QUESTIONS.items()
+        if not name.startswith("_") and isinstance(spec, dict) and spec.get("when") is not False
+    }
+
+
+def test_the_catalogue_covers_every_question() -> None:
+    covered = {question for question, _, _ in CASES}
+    assert asked_questions() - covered == set()
+    assert len(CASES) >= 50
+
+
+@pytest.mark.parametrize("staged", STAGED_CASES, ids=case_id)
 def test_bad_answer_fails_naming_the_question_and_writes_nothing(
-    case: tuple[str, dict[str, Any], str], template_src: Path, tmp_path: Path
+    staged: tuple[str, tuple[str, dict[str, Any], str]], template_src: Path, tmp_path: Path
 ) -> None:
-    question, answers, hint = case
-    dst = tmp_path / "project"
+    stage, (question, answers, hint) = staged
+    data = {"stage": stage, **answers}
+    missing = tmp_path / "new"
     with pytest.raises(ValueError) as error:
-        copier.run_copy(str(template_src), dst, data=answers, defaults=True, quiet=True)
+        copier.run_copy(str(template_src), missing, data=data, defaults=True, quiet=True)
     message = str(error.value)
     assert f"'{question}'" in message and hint in message, message
-    assert not dst.exists()
+    assert not missing.exists()
 
-
-def test_existing_destination_is_left_as_it_was(template_src: Path, tmp_path: Path) -> None:
-    dst = tmp_path / "project"
-    dst.mkdir()
-    (dst / "notes.txt").write_text("mine\n")
+    existing = tmp_path / "existing"
+    (existing / "notes").mkdir(parents=True)
+    (existing / "notes" / "mine.txt").write_text("mine\n")
+    (existing / "README.md").write_text("# My own notes, not the template's\n")
+    before = tree(existing)
     with pytest.raises(ValueError):
-        copier.run_copy(
-            str(template_src), dst, data={"package_name": "def"}, defaults=True, quiet=True
-        )
-    assert [p.name for p in dst.iterdir()] == ["notes.txt"]
-    assert (dst / "notes.txt").read_text() == "mine\n"
+        copier.run_copy(str(template_src), existing, data=data, defaults=True, quiet=True)
+    assert tree(existing) == before
+    assert not list(tmp_path.rglob("pwned")) and not Path("pwned").exists()
+
+
+def copier_cli(template_src: Path, dst: Path, data: dict[str, Any]) -> str:
+    """Run ``copier copy --defaults`` with these answers; return its combined output.
+
+    Answers go on the command line with ``--data``, except those a command line cannot
+    carry (a NUL byte), which go in a ``--data-file``.
+    """
+    args = [shutil.which("copier") or "copier", "copy", "--defaults"]
+    in_file = {question: value for question, value in data.items() if "\x00" in str(value)}
+    for question, value in data.items():
+        if question not in in_file:
+            args += ["--data", f"{question}={value}"]
+    if in_file:
+        data_file = dst.with_name(f"{dst.name}-answers.yml")
+        data_file.write_text(yaml.safe_dump(in_file), encoding="utf-8")
+        args += ["--data-file", str(data_file)]
+    result = subprocess.run(
+        [*args, str(template_src), str(dst)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=120,
+    )
+    assert result.returncode != 0, result.stdout
+    return result.stdout + result.stderr
 
 
 @pytest.mark.parametrize(
@@ -118,22 +249,38 @@ def test_existing_destination_is_left_as_it_was(template_src: Path, tmp_path: Pa
 def test_command_line_last_line_says_it_all(
     option: str, expected: str, template_src: Path, tmp_path: Path
 ) -> None:
+    question, value = option.split("=")
     dst = tmp_path / "project"
-    result = subprocess.run(
-        [
-            shutil.which("copier") or "copier",
-            "copy",
-            "--defaults",
-            "--data",
-            option,
-            str(template_src),
-            str(dst),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode != 0
-    last_line = (result.stdout + result.stderr).strip().splitlines()[-1]
+    output = copier_cli(template_src, dst, {question: value})
+    last_line = output.strip().splitlines()[-1]
     assert expected in last_line, last_line
     assert not dst.exists()
+
+
+@pytest.fixture(scope="module")
+def cli_outputs(
+    template_src: Path, tmp_path_factory: pytest.TempPathFactory
+) -> list[tuple[str, bool]]:
+    """Every catalogue row through the command line, two at a time (one per core)."""
+    root = tmp_path_factory.mktemp("cli")
+
+    def one(index: int, staged: tuple[str, tuple[str, dict[str, Any], str]]) -> tuple[str, bool]:
+        stage, (_, answers, _) = staged
+        dst = root / f"case{index}"
+        output = copier_cli(template_src, dst, {"stage": stage, **answers})
+        return output, dst.exists()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(one, range(len(STAGED_CASES)), STAGED_CASES))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("staged", STAGED_CASES, ids=case_id)
+def test_command_line_last_line_names_the_question_and_what_is_allowed(
+    staged: tuple[str, tuple[str, dict[str, Any], str]], cli_outputs: list[tuple[str, bool]]
+) -> None:
+    _, (question, _, hint) = staged
+    output, created = cli_outputs[STAGED_CASES.index(staged)]
+    last_line = output.strip().splitlines()[-1]
+    assert f"'{question}'" in last_line and hint in last_line, output[-2000:]
+    assert not created

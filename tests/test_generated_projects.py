@@ -7,7 +7,6 @@ its Makefile, DVC, pytest, ruff, MkDocs, pre-commit and a real uvicorn server.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import time
 import urllib.error
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import project_env, render, run
+from service import free_port, http_json
 
 pytestmark = pytest.mark.slow
 
@@ -144,22 +144,6 @@ def test_dvc_push_to_the_local_remote(project: Project) -> None:
         return
     project.run("uv", "run", "dvc", "push")
     assert any((project.root / ".dvc-storage").rglob("*"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def http_json(url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def test_api_serves_predictions_over_http(project: Project) -> None:

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 import yaml
-from combinations import answer_id, answer_sets, expected_files
+from combinations import STAGES, answer_id, answer_sets, expected_files
 from conftest import render
 
 from hooks.check_rendered import leftover_jinja, load_yaml, unparseable_files
 
-ANSWER_SETS = answer_sets("mvp") + answer_sets("growth")
+ANSWER_SETS = [answers for stage in STAGES for answers in answer_sets(stage)]
 
 
 def checked(args: list[str], cwd: Path, **env: str) -> None:

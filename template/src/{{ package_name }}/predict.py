@@ -1,7 +1,9 @@
 """Batch scoring: add model predictions to the rows of a CSV or Parquet file.
 
 Files are read and written chunk by chunk, so memory stays flat however large the
-input is. The format follows the file extension (``.parquet`` or CSV otherwise).
+input is. The format follows the file extension (``.parquet`` or CSV otherwise). The
+model runs once per batch of rows: a classifier gives its class probabilities and its
+prediction is the most probable class, so the two never disagree.
 :func:`measure_throughput` tells how fast one process scores single requests.
 """
 
@@ -12,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -30,18 +33,25 @@ class Throughput:
     p95_latency_ms: float
 
 
-def predict_frame(model: Pipeline, frame: pd.DataFrame) -> pd.DataFrame:
-    """Return the input rows with a ``prediction`` column (and class probabilities)."""
+def score_rows(model: Pipeline, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return the prediction for each row, and class probabilities for a classifier."""
     missing = [name for name in model.feature_names_in_ if name not in frame.columns]
     if missing:
         raise KeyError(f"input is missing feature columns: {', '.join(missing)}")
-    scored = frame.copy()
-    scored[PREDICTION_COLUMN] = model.predict(frame)
     if hasattr(model, "predict_proba"):
         probabilities = model.predict_proba(frame)
+        return model.classes_[probabilities.argmax(axis=1)], probabilities
+    return model.predict(frame), None
+
+
+def predict_frame(model: Pipeline, frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the input rows with a ``prediction`` column (and class probabilities)."""
+    predictions, probabilities = score_rows(model, frame)
+    columns = {PREDICTION_COLUMN: predictions}
+    if probabilities is not None:
         for index, label in enumerate(model.classes_):
-            scored[f"proba_{label}"] = probabilities[:, index]
-    return scored
+            columns[f"proba_{label}"] = probabilities[:, index]
+    return frame.assign(**columns)
 
 
 def is_parquet(path: Path) -> bool:

@@ -1,0 +1,89 @@
+"""Benchmark 1: ``copier copy`` wall time per stage, against copying the rendered tree.
+
+For each stage: the median of RUNS ``copier copy --defaults`` runs from this checkout
+(from git, as the README does, and from a plain folder), the files generated, and the
+floor: ``shutil.copytree`` of the same rendered tree. Python start-up plus imports and
+the rendering in process are shown apart: they explain the figure.
+
+    uv run python bench/copy_project.py
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import copier
+from common import (
+    ALL_STAGES,
+    COPIER,
+    STAGES,
+    copytree_seconds,
+    count_files,
+    git_template,
+    machine,
+    median_seconds,
+    project_env,
+    section,
+    sh,
+    snapshot_template,
+    verdict,
+)
+
+RUNS = 7
+TARGETS = {"mvp": 1.0, "maturity": 1.5}  # seconds, for the command a user runs
+
+
+def measure(stage: str, folder: Path, repo: Path, work: Path) -> None:
+    """Print the copy figures of one stage."""
+    env = project_env()
+    data = ["--defaults", "--quiet", "--data", f"stage={stage}"]
+
+    def cli_from(source: list[str], name: str) -> float:
+        return median_seconds(
+            lambda i: sh([COPIER, "copy", *data, *source, f"{stage}-{name}-{i}"], work, env), RUNS
+        )[0]
+
+    def in_process(i: int) -> float:
+        start = time.perf_counter()
+        copier.run_copy(
+            str(folder), work / f"{stage}-api-{i}", data={"stage": stage}, defaults=True, quiet=True
+        )
+        return time.perf_counter() - start
+
+    from_git = cli_from(["--vcs-ref", "HEAD", str(repo)], "git")
+    from_folder = cli_from([str(folder)], "folder")
+    startup = median_seconds(lambda i: sh([COPIER, "--version"], work, env), RUNS)[0]
+    api = median_seconds(in_process, RUNS)[0]
+    rendered = work / f"{stage}-folder-0"
+    floor = median_seconds(lambda i: copytree_seconds(rendered, work / f"{stage}-floor-{i}"), RUNS)[
+        0
+    ]
+    target = TARGETS.get(stage)
+    judged = f"  [{verdict(from_git, target)}]" if target else "  (no target for this stage)"
+    print(f"{stage}: {count_files(rendered)} files generated")
+    print(f"  copier copy, CLI from git (the README's command): {from_git:.3f} s{judged}")
+    print(f"  copier copy, CLI from a plain folder:            {from_folder:.3f} s")
+    print(f"    of which Python start-up + imports (copier --version): {startup:.3f} s")
+    print(f"  rendering only (copier.run_copy in process):     {api:.3f} s")
+    print(f"  floor, shutil.copytree of the rendered tree:     {floor * 1000:.1f} ms")
+    print(f"  ratio copier copy (git) / floor: {from_git / floor:.0f}x")
+
+
+def main() -> None:
+    section(f"1. copier copy, per stage (median of {RUNS} runs)")
+    print(machine())
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        folder = snapshot_template(work / "template")
+        repo = git_template(work / "repo")
+        for stage in ALL_STAGES:
+            if stage in STAGES:
+                measure(stage, folder, repo, work)
+            else:
+                print(f"{stage}: n/a: stage not available (target {TARGETS.get(stage, '-')} s)")
+
+
+if __name__ == "__main__":
+    main()

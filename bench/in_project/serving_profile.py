@@ -1,0 +1,76 @@
+"""Where the time of one /predict request goes, step by step, in process.
+
+Run with the generated project's Python: ``python serving_profile.py PACKAGE BODY.json``.
+Prints the median microseconds of each step of the service's request path, next to the
+bare ``model.predict`` the minimal app calls.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from fastapi.testclient import TestClient
+
+
+def median_us(step: Callable[[], Any], runs: int = 300) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e6
+
+
+def main() -> None:
+    package, body_path = sys.argv[1], Path(sys.argv[2])
+    api = importlib.import_module(f"{package}.api")
+    predict = importlib.import_module(f"{package}.predict")
+    body = body_path.read_bytes()
+    with TestClient(api.app) as client:
+        model = api.app.state.model
+        payload = api.PredictRequest.model_validate_json(body)
+        frame = pd.DataFrame.from_records(payload.records, columns=model.features)
+        scored = predict.predict_frame(model.pipeline, frame)
+        steps = {
+            "parse + validate the body (pydantic)": lambda: api.PredictRequest.model_validate_json(
+                body
+            ),
+            "build the DataFrame": lambda: pd.DataFrame.from_records(
+                payload.records, columns=model.features
+            ),
+            "model.predict": lambda: model.pipeline.predict(frame),
+            "model.predict_proba": lambda: (
+                model.pipeline.predict_proba(frame)
+                if hasattr(model.pipeline, "predict_proba")
+                else None
+            ),
+            "predict_frame (copy + predict + proba)": lambda: predict.predict_frame(
+                model.pipeline, frame
+            ),
+            "build the response (pydantic)": lambda: api.PredictResponse(
+                model_version=model.version,
+                predictions=[
+                    api.Prediction(prediction=label) for label in scored["prediction"].tolist()
+                ],
+            ).model_dump_json(),
+            "whole request through the ASGI app (TestClient)": lambda: client.post(
+                "/predict", content=body, headers={"Content-Type": "application/json"}
+            ),
+            "minimal app's work: json.loads + frame + predict": lambda: model.pipeline.predict(
+                pd.DataFrame.from_records(json.loads(body)["records"], columns=model.features)
+            ),
+        }
+        for name, step in steps.items():
+            print(f"    {name:<52} {median_us(step):8.0f} us")
+
+
+if __name__ == "__main__":
+    main()
