@@ -166,7 +166,11 @@ MVP_FILES = {
     "tests/test_value.py",
 }
 REALTIME_FILES = {"src/{package}/api.py", "tests/test_api.py"}
-GROWTH_REALTIME_FILES = {"src/{package}/middleware.py", "src/{package}/security.py"}
+GROWTH_REALTIME_FILES = {
+    "src/{package}/middleware.py",
+    "src/{package}/security.py",
+    "tests/test_service_hardening.py",
+}
 CI_FILES = {
     "github": {".github/workflows/ci.yml", ".github/workflows/upgrade.yml"},
     "gitlab": {".gitlab-ci.yml"},

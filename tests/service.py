@@ -25,6 +25,10 @@ from typing import Any
 import aiohttp
 
 HOST = "127.0.0.1"
+# The key the generated service expects from the growth stage on (its API_KEY variable);
+# sent with every request, which an mvp service ignores.
+API_KEY = "mlstages-tests-key"
+AUTH = {"X-API-Key": API_KEY}
 
 
 def free_port() -> int:
@@ -41,10 +45,15 @@ def http_json(url: str, body: Any = None, timeout: float = 10) -> tuple[int, Any
 
 
 def http_raw(
-    url: str, data: bytes | None, content_type: str = "application/json", timeout: float = 10
+    url: str,
+    data: bytes | None,
+    content_type: str = "application/json",
+    timeout: float = 10,
+    auth: bool = True,
 ) -> tuple[int, Any]:
     """Send raw bytes (or GET without them); return the status and the (parsed) answer."""
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type})
+    headers = {"Content-Type": content_type, **(AUTH if auth else {})}
+    request = urllib.request.Request(url, data=data, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, parsed(response.read())
@@ -70,6 +79,7 @@ def status_before_body(url: str, length: int, timeout: float = 10) -> int:
     head = (
         f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {length}\r\n"
+        f"X-API-Key: {API_KEY}\r\n"
         "Expect: 100-continue\r\nConnection: close\r\n\r\n"
     )
     with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
@@ -189,7 +199,7 @@ def load(
 async def _load(
     url: str, body: bytes, seconds: float, concurrency: int, warmup: float, max_requests: int
 ) -> LoadResult:
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", **AUTH}
     connector = aiohttp.TCPConnector(limit=concurrency)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:

@@ -25,7 +25,7 @@ import pytest
 import yaml
 from combinations import HOSTILE, STAGES
 from conftest import FIGURES, project_env, render, run
-from service import Server, http_json, http_raw, load, status_before_body, uvicorn
+from service import API_KEY, Server, http_json, http_raw, load, status_before_body, uvicorn
 
 pytestmark = pytest.mark.slow
 
@@ -54,6 +54,7 @@ class ServedProject:
 
     @contextmanager
     def serve(self, log: Path, **env: str) -> Iterator[Server]:
+        env = {"API_KEY": API_KEY, **env}
         with uvicorn(self.root, f"{self.package}.api:app", project_env(env), log) as server:
             yield server
 
@@ -118,6 +119,7 @@ def test_fuzzing_finds_no_server_error_and_no_schema_violation(
                 "--report=json",
                 f"--report-json-path={report}",
                 "--no-color",
+                f"--header=X-API-Key: {API_KEY}",
             ],
             cwd=tmp_path,
             capture_output=True,
@@ -185,12 +187,16 @@ def test_hostile_requests_get_a_4xx_and_the_server_stays_up(
         answers["GET /predict"] = status
         status, _ = http_raw(f"{server.base}/../../etc/passwd", None)
         answers["path traversal"] = status
+        body = json.dumps({"records": project.records[:1]}).encode()
+        status, _ = http_raw(f"{server.base}/predict", body, auth=False)
+        answers["no API key"] = status
         status, health = http_json(f"{server.base}/health")
         assert status == 200 and health["model_loaded"] is True
         status, body = http_json(f"{server.base}/predict", {"records": project.records[:3]})
         assert status == 200 and len(body["predictions"]) == 3
     expected = {label: want for label, (_, _, want) in hostile_requests(project.records).items()}
     expected |= {"oversized body": 413, "GET /predict": 405, "path traversal": 404}
+    expected["no API key"] = 200 if key.startswith("mvp-") else 401
     assert answers == expected
     assert "Traceback" not in server.output()
 

@@ -25,7 +25,7 @@ from conftest import render
 from copier._main import Worker  # Copier's own run, to see which questions it asked
 from copier.errors import UnsafeTemplateError
 
-from hooks.check_rendered import leftover_jinja, unparseable_files
+from hooks.check_rendered import leftover_jinja, load_yaml, unparseable_files
 
 HOSTILE_SETS = [
     {"serving": "both", "ci_provider": "github", "data_remote": "s3", "s3_bucket": "ml-data"},
@@ -75,7 +75,7 @@ def test_hostile_values_are_kept_exactly(hostile_project: Path) -> None:
     assert meta["project"]["authors"] == [
         {"name": HOSTILE["author_name"], "email": HOSTILE["author_email"]}
     ]
-    site = yaml.safe_load((hostile_project / "mkdocs.yml").read_text(encoding="utf-8"))
+    site = load_yaml((hostile_project / "mkdocs.yml").read_text(encoding="utf-8"))
     assert site["site_name"] == HOSTILE["project_name"]
     assert html.unescape(site["site_description"]) == HOSTILE["description"]
     assert html.unescape(site["site_author"]) == HOSTILE["author_name"]
@@ -106,7 +106,11 @@ def test_hostile_values_run_nothing(hostile_project: Path, tmp_path: Path) -> No
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env={
+            **os.environ,
+            "NO_MKDOCS_2_WARNING": "1",
+            "PYTHONPATH": str(hostile_project / "src"),  # the docs hook imports the package
+        },
     )
     assert result.returncode == 0, result.stderr
     pages = "".join(page.read_text(encoding="utf-8") for page in site.rglob("*.html"))
