@@ -177,6 +177,7 @@ CI_FILES = {
     "none": set(),
 }
 GROWTH_FILES = {
+    "docs/status/model-card.md",
     ".dockerignore",
     "Dockerfile",
     "contracts/raw.yaml",

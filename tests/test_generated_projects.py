@@ -283,3 +283,11 @@ def test_growth_broken_input_stops_the_pipeline_with_a_report(growth: Project) -
     assert result.returncode != 0
     assert "column 'mean_radius'" in output and "greater_than_or_equal_to" in output, output
     assert "failed to reproduce 'validate'" in output
+
+
+def test_growth_model_card_shows_the_trained_model(growth: Project) -> None:
+    growth.run("make", "docs")
+    card = (growth.root / "site" / "status" / "model-card" / "index.html").read_text()
+    run_id = json.loads((growth.root / "models" / "run.json").read_text())["run_id"]
+    assert run_id in card and "data contract passed" in card and "(tuned)" in card
+    assert "business_value" in card and "Not computed yet" not in card
