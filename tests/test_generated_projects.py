@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import project_env, render, run
-from service import free_port, http_json
+from service import API_KEY, free_port, http_json
 
 pytestmark = pytest.mark.slow
 
@@ -166,7 +166,7 @@ def test_api_serves_predictions_over_http(project: Project) -> None:
             str(port),
         ],
         cwd=project.root,
-        env=project_env(),
+        env=project_env({"API_KEY": API_KEY}),  # growth's service wants it (service.AUTH)
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
