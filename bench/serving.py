@@ -56,7 +56,8 @@ def measure(stage: str, work: Path) -> None:
         print(f"  {name:<30} {result.summary()}")
     ours, limit = merged.values()
     ratio = ours.rps / limit.rps
-    print(f"  ratio service / limit: {ratio:.0%}  [{judge(ratio, TARGET, higher_is_better=True)}]")
+    judged = judge(ratio, TARGET, higher_is_better=True, percent=True)
+    print(f"  ratio service / limit: {ratio:.0%}  [{judged}]")
     spread = {name: [f"{run.rps:.0f}" for run in runs] for name, runs in results.items()}
     print(f"  requests/s of each round: {spread}")
     print("  profile of one request, in process (median of 300):")
