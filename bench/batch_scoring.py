@@ -56,7 +56,8 @@ def measure(stage: str, work: Path) -> None:
     print(f"  batch path, local (predict_file):   {batch:12,.0f} rows/s")
     print("  batch path, Dask:                   n/a: not in this stage's template yet")
     print(f"  limit, one vectorised model.predict: {limit:10,.0f} rows/s")
-    print(f"  ratio batch / limit: {ratio:.1%}  [{verdict(ratio, TARGET, higher_is_better=True)}]")
+    judged = verdict(ratio, TARGET, higher_is_better=True, percent=True)
+    print(f"  ratio batch / limit: {ratio:.1%}  [{judged}]")
     print("  where the batch path's time goes (same rows, each part alone):")
     for part in ("read_csv", "predict_frame", "to_csv"):
         print(f"    {part:<14} {figures[f'{part}_seconds']:6.2f} s")

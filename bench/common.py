@@ -98,11 +98,14 @@ def median_seconds(run: Callable[[int], float], runs: int) -> tuple[float, list[
     return statistics.median(times), times
 
 
-def verdict(value: float, target: float, higher_is_better: bool = False) -> str:
+def verdict(
+    value: float, target: float, higher_is_better: bool = False, percent: bool = False
+) -> str:
     """``target met`` or ``TARGET MISSED``, with the target, for one figure."""
     met = value >= target if higher_is_better else value <= target
     sign = ">=" if higher_is_better else "<="
-    return f"target {sign} {target:g}: {'met' if met else 'TARGET MISSED'}"
+    shown = f"{target:.0%}" if percent else f"{target:g}"
+    return f"target {sign} {shown}: {'met' if met else 'TARGET MISSED'}"
 
 
 def git_template(folder: Path) -> Path:

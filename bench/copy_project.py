@@ -82,7 +82,8 @@ def main() -> None:
             if stage in STAGES:
                 measure(stage, folder, repo, work)
             else:
-                print(f"{stage}: n/a: stage not available (target {TARGETS.get(stage, '-')} s)")
+                target = f"target <= {TARGETS[stage]:g} s" if stage in TARGETS else "no target"
+                print(f"{stage}: n/a: stage not available ({target})")
 
 
 if __name__ == "__main__":

@@ -15,8 +15,16 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from common import ALL_STAGES, STAGES, machine, one_record, project_env, section, trained_project
-from common import verdict as judge
+from common import (
+    ALL_STAGES,
+    STAGES,
+    machine,
+    one_record,
+    project_env,
+    section,
+    trained_project,
+    verdict,
+)
 from service import LoadResult, load, uvicorn
 
 CONCURRENCY = 8
@@ -56,7 +64,8 @@ def measure(stage: str, work: Path) -> None:
         print(f"  {name:<30} {result.summary()}")
     ours, limit = merged.values()
     ratio = ours.rps / limit.rps
-    print(f"  ratio service / limit: {ratio:.0%}  [{judge(ratio, TARGET, higher_is_better=True)}]")
+    judged = verdict(ratio, TARGET, higher_is_better=True, percent=True)
+    print(f"  ratio service / limit: {ratio:.0%}  [{judged}]")
     spread = {name: [f"{run.rps:.0f}" for run in runs] for name, runs in results.items()}
     print(f"  requests/s of each round: {spread}")
     print("  profile of one request, in process (median of 300):")
