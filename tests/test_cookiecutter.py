@@ -24,6 +24,7 @@ import pytest
 import yaml
 from combinations import AXES, answer_id, answer_sets
 from conftest import ROOT
+from test_upgrade import upgrade
 
 from hooks import cookiecutter_json
 from hooks.cookiecutter_copy import TemplateSourceError, copy, template_source
@@ -178,6 +179,7 @@ def cookiecutter_runs(
     commands |= {f"bad-{bad_id(answers)}": Command(local, answers) for answers in BAD_ANSWERS}
     commands["typed-bad"] = Command(local, {}, stdin=typed(TYPED_BAD))
     commands["update"] = Command(local, {})
+    commands["upgrade"] = Command(local, {})
     commands["url"] = Command(template_url, URL_ANSWERS, options=("--checkout", "v0.1.0"))
     environ = dict(os.environ)  # read once, here: tests may change os.environ meanwhile
     root = tmp_path_factory.mktemp("cookiecutter")
@@ -319,6 +321,24 @@ def test_copier_update_works_on_a_project_from_a_local_checkout(
     cookiecutter_runs: dict[str, Future[Outcome]],
 ) -> None:
     assert_update_is_a_no_op(cookiecutter_runs["update"].result().project())
+
+
+def test_a_cookiecutter_project_moves_to_growth_with_make_upgrade(
+    cookiecutter_runs: dict[str, Future[Outcome]],
+) -> None:
+    """The project's own upgrade module (what ``make upgrade`` runs) on a cookiecutter project."""
+    project = cookiecutter_runs["upgrade"].result().project()
+    git(project, "init", "-q")
+    (project / "reports").mkdir()
+    (project / "reports" / "metrics.json").write_text('{"roc_auc": 0.99}\n')  # the gate's input
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "Generated with cookiecutter, evaluated")
+    outcome = upgrade(project)
+    assert outcome.code == 0, outcome
+    assert "stage gate: go" in outcome.out
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert recorded["stage"] == "growth"
+    assert (project / "contracts" / "raw.yaml").is_file()
 
 
 def test_project_from_a_git_url_records_the_url_and_updates(
