@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-import tempfile
 from pathlib import Path
 
-from common import ALL_STAGES, STAGES, machine, project_env, section, trained_project, verdict
+from common import per_stage, project_env, trained_project, verdict
 
 ROWS = 200_000
 CHUNK = 50_000  # predict_file's default chunk size
@@ -84,14 +83,11 @@ def measure(stage: str, work: Path) -> None:
 
 
 def main() -> None:
-    section("5. batch scoring: rows/s against one vectorised predict, and peak memory")
-    print(machine())
-    for stage in ALL_STAGES:
-        if stage not in STAGES:
-            print(f"{stage}: n/a: stage not available (target >= {TARGET:.0%} of the limit)")
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            measure(stage, Path(tmp))
+    per_stage(
+        "5. batch scoring: rows/s against one vectorised predict, and peak memory",
+        f"target >= {TARGET:.0%} of the limit",
+        measure,
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -67,6 +68,21 @@ def machine() -> str:
 
 def section(title: str) -> None:
     print(f"\n== {title}")
+
+
+def per_stage(title: str, target: str, measure: Callable[[str, Path], None]) -> None:
+    """Print a benchmark's section and run ``measure`` in a scratch folder for each stage.
+
+    Stages whose layer does not exist yet print ``n/a`` with their ``target``.
+    """
+    section(title)
+    print(machine())
+    for stage in ALL_STAGES:
+        if stage not in STAGES:
+            print(f"{stage}: n/a: stage not available ({target})")
+            continue
+        with tempfile.TemporaryDirectory() as scratch:
+            measure(stage, Path(scratch))
 
 
 def sh(

@@ -12,16 +12,12 @@ limit the service keeps; the profile below it shows where a request's time goes.
 from __future__ import annotations
 
 import subprocess
-import tempfile
 from pathlib import Path
 
 from common import (
-    ALL_STAGES,
-    STAGES,
-    machine,
     one_record,
+    per_stage,
     project_env,
-    section,
     trained_project,
     verdict,
 )
@@ -85,14 +81,11 @@ def measure(stage: str, work: Path) -> None:
 
 
 def main() -> None:
-    section("4. real-time serving: requests/s and latency under uvicorn")
-    print(machine())
-    for stage in ALL_STAGES:
-        if stage not in STAGES:
-            print(f"{stage}: n/a: stage not available (target >= {TARGET:.0%} of the limit)")
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            measure(stage, Path(tmp))
+    per_stage(
+        "4. real-time serving: requests/s and latency under uvicorn",
+        f"target >= {TARGET:.0%} of the limit",
+        measure,
+    )
 
 
 if __name__ == "__main__":
