@@ -74,3 +74,12 @@ def test_shipped_contracts_match_what_the_generated_code_drafts() -> None:
     for sample in SAMPLES:
         shipped = (CONTRACTS_DIR / f"{sample}.yaml").read_text(encoding="utf-8")
         assert shipped == contract_text(sample), f"{sample}: run hooks/make_contracts.py"
+
+
+def test_the_templates_own_code_passes_ruff() -> None:
+    """tests/, hooks/, bench/ and docs/hooks/ (template/ is checked once rendered)."""
+    for args in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *args], cwd=ROOT, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
