@@ -257,6 +257,14 @@ def test_growth_batch_prediction_through_dask(growth: Project) -> None:
     assert int(counted) == rows
 
 
+def test_growth_model_card_shows_the_trained_model(growth: Project) -> None:
+    growth.run("make", "docs")
+    card = (growth.root / "site" / "status" / "model-card" / "index.html").read_text()
+    run_id = json.loads((growth.root / "models" / "run.json").read_text())["run_id"]
+    assert run_id in card and "data contract passed" in card and "(tuned)" in card
+    assert "business_value" in card and "Not computed yet" not in card
+
+
 def test_growth_broken_input_stops_the_pipeline_with_a_report(growth: Project) -> None:
     raw = (growth.root / "data" / "raw" / "dataset.csv").read_text().splitlines()
     header = raw[0].split(",")
@@ -279,15 +287,8 @@ def test_growth_broken_input_stops_the_pipeline_with_a_report(growth: Project) -
         )
     finally:
         params.write_text(original)
+        growth.run("uv", "run", "dvc", "repro")  # back to the good data (DVC's run cache)
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "column 'mean_radius'" in output and "greater_than_or_equal_to" in output, output
     assert "failed to reproduce 'validate'" in output
-
-
-def test_growth_model_card_shows_the_trained_model(growth: Project) -> None:
-    growth.run("make", "docs")
-    card = (growth.root / "site" / "status" / "model-card" / "index.html").read_text()
-    run_id = json.loads((growth.root / "models" / "run.json").read_text())["run_id"]
-    assert run_id in card and "data contract passed" in card and "(tuned)" in card
-    assert "business_value" in card and "Not computed yet" not in card
