@@ -159,6 +159,11 @@ STAGED_CASES = [
 ]
 
 
+# Through the command line, each row once (at the first stage, or its own): the message
+# is the validator's, which the API test above checks at every stage.
+CLI_CASES = [staged for staged in STAGED_CASES if staged[0] == STAGES[0]]
+
+
 def case_id(staged: tuple[str, tuple[str, dict[str, Any], str]]) -> str:
     stage, (question, answers, _) = staged
     value = answers.get(question, next(reversed(answers.values())))
@@ -274,16 +279,16 @@ def cli_outputs(
         return output, dst.exists()
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(one, range(len(STAGED_CASES)), STAGED_CASES))
+        return list(pool.map(one, range(len(CLI_CASES)), CLI_CASES))
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("staged", STAGED_CASES, ids=case_id)
+@pytest.mark.parametrize("staged", CLI_CASES, ids=case_id)
 def test_command_line_last_line_names_the_question_and_what_is_allowed(
     staged: tuple[str, tuple[str, dict[str, Any], str]], cli_outputs: list[tuple[str, bool]]
 ) -> None:
     _, (question, _, hint) = staged
-    output, created = cli_outputs[STAGED_CASES.index(staged)]
+    output, created = cli_outputs[CLI_CASES.index(staged)]
     last_line = output.strip().splitlines()[-1]
     assert f"'{question}'" in last_line and hint in last_line, output[-2000:]
     assert not created

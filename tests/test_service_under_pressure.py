@@ -36,7 +36,9 @@ KINDS = {
     "multiclass": {"problem_type": "multiclass_classification", "serving": "realtime"},
     "regression": {"problem_type": "regression", "serving": "both"},
 }
-SERVED = [f"{stage}-{kind}" for stage in STAGES for kind in KINDS]
+# Every kind at the first stage; the default kind at the later ones (what a later stage
+# changes in the service, authentication and middleware, does not depend on the kind).
+SERVED = [f"{STAGES[0]}-{kind}" for kind in KINDS] + [f"{stage}-binary" for stage in STAGES[1:]]
 LOADED = [f"{stage}-binary" for stage in STAGES]
 # Generated cases per project: at least 1,000 on the default project of each stage.
 FUZZ_CASES = {"binary": 1_000, "multiclass": 300, "regression": 300}
