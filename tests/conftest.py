@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +99,30 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("figures")
         for line in FIGURES:
             terminalreporter.write_line(line)
+
+
+@dataclass
+class Outcome:
+    """Exit code and output of a command."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def last_line(self) -> str:
+        return (self.out + self.err).strip().splitlines()[-1]
+
+
+def run_upgrade_module(project: Path, *args: str, package: str = "my_ml_project") -> Outcome:
+    """``make upgrade`` without uv: the generated module, run from the project's sources.
+
+    The module needs only PyYAML and Copier, which the template's own environment has.
+    """
+    env = project_env({"PYTHONPATH": str(project / "src")})
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # copier
+    result = subprocess.run(
+        [sys.executable, "-m", f"{package}.upgrade", *args],
+        cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    return Outcome(result.returncode, result.stdout, result.stderr)

@@ -23,8 +23,7 @@ import copier
 import pytest
 import yaml
 from combinations import AXES, answer_id, answer_sets
-from conftest import ROOT
-from test_upgrade import upgrade
+from conftest import ROOT, run_upgrade_module
 
 from hooks import cookiecutter_json
 from hooks.cookiecutter_copy import TemplateSourceError, copy, template_source
@@ -333,7 +332,7 @@ def test_a_cookiecutter_project_moves_to_growth_with_make_upgrade(
     (project / "reports" / "metrics.json").write_text('{"roc_auc": 0.99}\n')  # the gate's input
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "Generated with cookiecutter, evaluated")
-    outcome = upgrade(project)
+    outcome = run_upgrade_module(project)
     assert outcome.code == 0, outcome
     assert "stage gate: go" in outcome.out
     recorded = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))

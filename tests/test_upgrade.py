@@ -13,14 +13,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import copier
 import pytest
 import yaml
-from conftest import ROOT, project_env, run
+from conftest import ROOT, project_env, run, run_upgrade_module
 
 GIT_USER = {
     "GIT_AUTHOR_NAME": "mlstages tests",
@@ -77,28 +75,6 @@ def record_metric(project: Path, value: float) -> None:
     (reports / "metrics.json").write_text(json.dumps({"roc_auc": value}) + "\n")
 
 
-@dataclass
-class Outcome:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def last_line(self) -> str:
-        return (self.out + self.err).strip().splitlines()[-1]
-
-
-def upgrade(project: Path, *args: str) -> Outcome:
-    """``make upgrade`` without uv: the generated module, run from its source folder."""
-    env = {**os.environ, **GIT_USER, "PYTHONPATH": str(project / "src")}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # copier
-    result = subprocess.run(
-        [sys.executable, "-m", f"{PACKAGE}.upgrade", *args],
-        cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    return Outcome(result.returncode, result.stdout, result.stderr)
-
-
 def answers_of(project: Path) -> dict:
     return yaml.safe_load((project / ".copier-answers.yml").read_text())
 
@@ -134,7 +110,7 @@ def test_mvp_to_growth_keeps_every_kind_of_edit_and_reports_the_conflict(
 ) -> None:
     project = generate(template_repo, tmp_path / "project")
     make_user_edits(project)
-    outcome = upgrade(project)
+    outcome = run_upgrade_module(project)
     assert outcome.code == 1, outcome
     assert "stage gate: go, roc_auc 0.9900 >= 0.85" in outcome.out
     assert outcome.last_line == "conflicts to resolve (marked inline): README.md"
@@ -157,7 +133,7 @@ def test_a_clean_upgrade_says_what_to_do_next(template_repo: Path, tmp_path: Pat
     project = generate(template_repo, tmp_path / "project", serving="batch")
     record_metric(project, 0.97)
     commit_all(project, "Evaluated")
-    outcome = upgrade(project)
+    outcome = run_upgrade_module(project)
     assert outcome.code == 0, outcome
     assert outcome.last_line == "now at growth: review `git diff`, run `make all`, then commit"
     assert answers_of(project)["stage"] == "growth"
@@ -174,7 +150,7 @@ def growth_project(template_repo: Path, tmp_path: Path) -> Path:
 
 def test_downgrade_is_refused_in_one_line_with_the_tree_untouched(growth_project: Path) -> None:
     head = git(growth_project, "rev-parse", "HEAD")
-    outcome = upgrade(growth_project, "--to", "mvp")
+    outcome = run_upgrade_module(growth_project, "--to", "mvp")
     assert outcome.code == 2
     assert (
         outcome.err.strip()
@@ -197,7 +173,7 @@ def test_copier_itself_refuses_a_downgrade_without_trust(growth_project: Path) -
 def test_dirty_tree_is_refused(template_repo: Path, tmp_path: Path) -> None:
     project = generate(template_repo, tmp_path / "project")
     record_metric(project, 0.99)  # not committed
-    outcome = upgrade(project)
+    outcome = run_upgrade_module(project)
     assert outcome.code == 2
     assert outcome.last_line == (
         "make upgrade: 1 uncommitted change(s): commit or stash them, then run make upgrade"
@@ -209,27 +185,27 @@ def test_gate_no_go_stops_and_force_proceeds(template_repo: Path, tmp_path: Path
     project = generate(template_repo, tmp_path / "project", serving="batch")
     record_metric(project, 0.61)
     commit_all(project, "A weak model")
-    stopped = upgrade(project)
+    stopped = run_upgrade_module(project)
     assert stopped.code == 2
     assert "stage gate: no-go, roc_auc 0.6100 < 0.85" in stopped.out
     assert stopped.last_line == (
         "make upgrade: mvp has not met its goal; pass FORCE=1 to upgrade anyway"
     )
     assert answers_of(project)["stage"] == "mvp" and git(project, "status", "--porcelain") == ""
-    forced = upgrade(project, "--force")
+    forced = run_upgrade_module(project, "--force")
     assert forced.code == 0, forced
     assert answers_of(project)["stage"] == "growth"
 
 
 def test_gate_without_metrics_is_a_no_go(template_repo: Path, tmp_path: Path) -> None:
     project = generate(template_repo, tmp_path / "project")
-    outcome = upgrade(project)
+    outcome = run_upgrade_module(project)
     assert outcome.code == 2
     assert "stage gate: no-go, no roc_auc in reports/metrics.json (make pipeline)" in outcome.out
 
 
 def test_a_stage_not_yet_in_the_template_is_refused_by_copier(growth_project: Path) -> None:
-    outcome = upgrade(growth_project)
+    outcome = run_upgrade_module(growth_project)
     assert outcome.code == 2
     assert outcome.last_line.startswith("make upgrade: copier update failed: ")
     assert "the maturity layer is not available" in outcome.last_line
