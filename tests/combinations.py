@@ -23,7 +23,7 @@ def choices(question: str) -> list[str]:
 
 
 # The stages whose layer exists; tests and benchmarks parametrised over stages use it.
-STAGES = ["mvp", "growth"]
+STAGES = ["mvp", "growth", "maturity"]
 AXES = ["problem_type", "serving", "ci_provider", "data_remote"]
 ROTATED = ["python_version", "license"]
 # Legal but awkward values, rotated over the answer sets: quotes, colons, hashes and
@@ -190,6 +190,13 @@ GROWTH_FILES = {
 }
 GROWTH_DASK_FILES = {"src/{package}/scale_out.py", "tests/test_scale_out.py"}
 GROWTH_CI_FILES = {"github": {".github/workflows/train.yml"}, "gitlab": set(), "none": set()}
+# Maturity: monitoring and the drift job at every serving; routing, fallbacks and the
+# load test with an API; the deployment (Kustomize, Argo) and its workflows.
+MATURITY_FILES: set[str] = set()
+MATURITY_REALTIME_FILES: set[str] = set()
+MATURITY_DEPLOY_FILES: set[str] = set()
+MATURITY_DEPLOY_REALTIME_FILES: set[str] = set()
+MATURITY_CI_FILES: dict[str, set[str]] = {"github": set(), "gitlab": set(), "none": set()}
 STAGE_RANK = {"mvp": 0, "growth": 1, "maturity": 2}
 
 
@@ -205,4 +212,8 @@ def expected_files(answers: dict[str, Any], package: str) -> set[str]:
             files |= GROWTH_DASK_FILES
         if answers["serving"] in ("realtime", "both"):
             files |= GROWTH_REALTIME_FILES
+    if STAGE_RANK[answers.get("stage", "mvp")] >= 2:
+        files |= MATURITY_FILES | MATURITY_DEPLOY_FILES | MATURITY_CI_FILES[answers["ci_provider"]]
+        if answers["serving"] in ("realtime", "both"):
+            files |= MATURITY_REALTIME_FILES | MATURITY_DEPLOY_REALTIME_FILES
     return {name.format(package=package) for name in files}

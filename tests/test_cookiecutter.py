@@ -74,7 +74,7 @@ def typed(answers: dict[str, str]) -> str:
 ANSWER_SETS = [{}, *covering_sets(), answer_sets("growth")[2]]
 BAD_ANSWERS = [
     {"stage": "growth", "mlflow_tracking_uri": "ftp://tracking"},
-    {"stage": "maturity"},
+    {"stage": "maturity", "container_image": "Team/Model:latest"},
     {"ci_provider": "jenkins"},
     {"package_name": "../escaped"},
     {"data_remote": "s3"},
