@@ -192,8 +192,23 @@ GROWTH_DASK_FILES = {"src/{package}/scale_out.py", "tests/test_scale_out.py"}
 GROWTH_CI_FILES = {"github": {".github/workflows/train.yml"}, "gitlab": set(), "none": set()}
 # Maturity: monitoring and the drift job at every serving; routing, fallbacks and the
 # load test with an API; the deployment (Kustomize, Argo) and its workflows.
-MATURITY_FILES: set[str] = set()
-MATURITY_REALTIME_FILES: set[str] = set()
+MATURITY_FILES = {
+    "src/{package}/drift.py",
+    "src/{package}/promotion.py",
+    "src/{package}/scorers.py",
+    "tests/test_drift.py",
+    "tests/test_promotion.py",
+    "tests/test_scorers.py",
+}
+MATURITY_REALTIME_FILES = {
+    "deploy/rollout.yaml",
+    "loadtest/locustfile.py",
+    "src/{package}/monitoring.py",
+    "src/{package}/routing.py",
+    "src/{package}/service.py",
+    "tests/test_routing.py",
+    "tests/test_service.py",
+}
 MATURITY_DEPLOY_FILES: set[str] = set()
 MATURITY_DEPLOY_REALTIME_FILES: set[str] = set()
 MATURITY_CI_FILES: dict[str, set[str]] = {"github": set(), "gitlab": set(), "none": set()}

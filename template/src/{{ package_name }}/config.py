@@ -26,6 +26,16 @@ VALIDATION_REPORT = Path("reports/data_validation.json")
 TRAINING_RUN = Path("models/run.json")
 ASSESSMENT_JSON = Path("reports/data_assessment.json")
 ASSESSMENT_MARKDOWN = Path("reports/data_assessment.md")
+# Maturity stage: the challenger, the fallback rule, the drift reference and reports.
+CHALLENGER_FILE = Path("models/challenger.joblib")
+CHALLENGER_METRICS = Path("reports/challenger_metrics.json")
+BASELINE_FILE = Path("models/baseline.json")
+REFERENCE_FILE = Path("models/reference.parquet")
+ROLLOUT_FILE = Path("deploy/rollout.yaml")
+PREDICTION_LOG = Path("logs/predictions.jsonl")
+DRIFT_JSON = Path("reports/drift.json")
+DRIFT_HTML = Path("reports/drift.html")
+CHAMPION_COMPARISON = Path("reports/champion_comparison.md")
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,16 @@ class TuneParams:
 
 
 @dataclass(frozen=True)
+class MonitoringParams:
+    """How the drift job compares production with training (maturity stage)."""
+
+    drift_share: float = 0.5
+    min_rows: int = 100
+    window: int = 5_000
+    reference_rows: int = 5_000
+
+
+@dataclass(frozen=True)
 class Params:
     """All the parameters of the pipeline, as written in ``params.yaml``.
 
@@ -84,6 +104,8 @@ class Params:
     evaluate: EvaluateParams
     tracking: TrackingParams | None = None
     tune: TuneParams | None = None
+    challenger: TrainParams | None = None
+    monitoring: MonitoringParams | None = None
 
 
 def load_params(path: Path = PARAMS_FILE) -> Params:
@@ -99,4 +121,6 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
         evaluate=EvaluateParams(**raw["evaluate"]),
         tracking=TrackingParams(**raw["tracking"]) if "tracking" in raw else None,
         tune=TuneParams(**raw["tune"]) if "tune" in raw else None,
+        challenger=TrainParams(**raw["challenger"]) if "challenger" in raw else None,
+        monitoring=MonitoringParams(**raw["monitoring"]) if "monitoring" in raw else None,
     )
