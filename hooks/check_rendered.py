@@ -19,9 +19,9 @@ import yaml
 
 # "vendor" holds third-party files copied as published (the docs' mermaid.min.js).
 SKIPPED_DIRS = {".git", ".venv", ".dvc-storage", "site", "__pycache__", ".ruff_cache", "vendor"}
-# GitHub Actions expressions (`${{ ... }}`) are legitimate; any other `{{` or `{%` is a
-# Jinja leftover.
-LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|%\}")
+# GitHub Actions expressions (`${{ ... }}`) and Argo Rollouts' analysis arguments
+# (`{{args.name}}`) are legitimate; any other `{{` or `{%` is a Jinja leftover.
+LEFTOVER = re.compile(r"(?<!\$)\{\{(?!args\.[\w-]+\}\})|\{%|%\}")
 
 
 class YamlLoader(yaml.SafeLoader):

@@ -209,9 +209,39 @@ MATURITY_REALTIME_FILES = {
     "tests/test_routing.py",
     "tests/test_service.py",
 }
-MATURITY_DEPLOY_FILES: set[str] = set()
-MATURITY_DEPLOY_REALTIME_FILES: set[str] = set()
-MATURITY_CI_FILES: dict[str, set[str]] = {"github": set(), "gitlab": set(), "none": set()}
+MATURITY_DEPLOY_FILES = {
+    "deploy/argocd/production.yaml",
+    "deploy/argocd/staging.yaml",
+    "deploy/k8s/base/data-pvc.yaml",
+    "deploy/k8s/base/drift-cronjob.yaml",
+    "deploy/k8s/base/kustomization.yaml",
+    "deploy/k8s/base/prometheus-rule.yaml",
+    "deploy/k8s/overlays/production/kustomization.yaml",
+    "deploy/k8s/overlays/staging/kustomization.yaml",
+    "docs/execute/deployment.md",
+}
+MATURITY_DEPLOY_REALTIME_FILES = {
+    "deploy/k8s/base/analysis-template.yaml",
+    "deploy/k8s/base/hpa.yaml",
+    "deploy/k8s/base/pod-monitor.yaml",
+    "deploy/k8s/base/rollout.yaml",
+    "deploy/k8s/base/service.yaml",
+    "deploy/k8s/base/service-canary.yaml",
+    "deploy/k8s/base/slo.yaml",
+    "deploy/k8s/overlays/production/sizing.yaml",
+    "src/{package}/sizing.py",
+    "tests/test_sizing.py",
+}
+MATURITY_DEPLOY_BATCH_FILES = {"deploy/k8s/base/score-cronjob.yaml"}
+MATURITY_CI_FILES: dict[str, set[str]] = {
+    "github": {
+        ".github/workflows/deploy.yml",
+        ".github/workflows/promote.yml",
+        ".github/workflows/retrain.yml",
+    },
+    "gitlab": {".gitlab/ci/deploy.yml", ".gitlab/ci/retrain.yml"},
+    "none": set(),
+}
 STAGE_RANK = {"mvp": 0, "growth": 1, "maturity": 2}
 
 
@@ -231,4 +261,6 @@ def expected_files(answers: dict[str, Any], package: str) -> set[str]:
         files |= MATURITY_FILES | MATURITY_DEPLOY_FILES | MATURITY_CI_FILES[answers["ci_provider"]]
         if answers["serving"] in ("realtime", "both"):
             files |= MATURITY_REALTIME_FILES | MATURITY_DEPLOY_REALTIME_FILES
+        else:
+            files |= MATURITY_DEPLOY_BATCH_FILES
     return {name.format(package=package) for name in files}

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from combinations import STAGES, answer_id, answer_sets, expected_files
 from conftest import render
+from deploy_checks import check_deployment, check_gitops_workflows, check_sizing_command
 
 from hooks.check_rendered import leftover_jinja, load_yaml, unparseable_files
 
@@ -119,9 +120,12 @@ def test_ci_files_pass_schema_and_lint(
         assert not (root / ".github").exists() and not (root / ".gitlab-ci.yml").exists()
         return
     paths = sorted((root / ".github" / "workflows").glob("*.yml"))
-    paths = paths if provider == "github" else [root / ".gitlab-ci.yml"]
+    if provider == "gitlab":  # the main file and the files it includes
+        paths = [root / ".gitlab-ci.yml", *sorted((root / ".gitlab" / "ci").glob("*.yml"))]
     assert paths
     checked(["check-jsonschema", "--builtin-schema", CI_SCHEMAS[provider], *map(str, paths)], root)
+    if answers["stage"] == "maturity":
+        check_gitops_workflows(root, provider)
     if provider == "github":
         # actionlint wants a git repository around the workflows
         shutil.copytree(root / ".github", tmp_path / ".github")
@@ -170,6 +174,20 @@ def test_dockerfile_follows_the_rules(project: tuple[Path, dict[str, Any]]) -> N
         assert ("EXPOSE", "8000") in final and any(k == "HEALTHCHECK" for k, _ in final)
     ignored = (root / ".dockerignore").read_text(encoding="utf-8").splitlines()
     assert ignored[ignored.index("*") + 1 :] and "!src/" in ignored and "!.venv" not in ignored
+
+
+def test_deployment_renders_and_validates(
+    project: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """Maturity: Kustomize overlays, their schemas, PromQL, Argo CD and the sizing agree."""
+    root, answers = project
+    if answers["stage"] != "maturity":
+        assert not (root / "deploy").exists()
+        return
+    package = recorded_answers(root)["package_name"]
+    check_deployment(root, answers, package, tmp_path)
+    if answers["serving"] != "batch":
+        check_sizing_command(root, package)
 
 
 def test_docs_build_strict(project: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:

@@ -15,9 +15,13 @@ from hooks.check_rendered import leftover_jinja, main, unparseable_files
 
 
 def test_leftover_jinja_finds_delimiters_but_not_github_expressions(tmp_path: Path) -> None:
-    (tmp_path / "ok.yml").write_text("run: echo ${{ github.sha }}\n")
-    (tmp_path / "bad.md").write_text("line one\nHello {{ name }}\n{% if x %}\n")
-    assert leftover_jinja(tmp_path) == ["bad.md:2: Hello {{ name }}", "bad.md:3: {% if x %}"]
+    (tmp_path / "ok.yml").write_text("run: echo ${{ github.sha }}\nquery: x{{args.ns}}\n")
+    (tmp_path / "bad.md").write_text("line one\nHello {{ name }}\n{% if x %}\n{{args.x }}\n")
+    assert leftover_jinja(tmp_path) == [
+        "bad.md:2: Hello {{ name }}",
+        "bad.md:3: {% if x %}",
+        "bad.md:4: {{args.x }}",
+    ]
 
 
 def test_unparseable_files_reports_each_format(tmp_path: Path) -> None:

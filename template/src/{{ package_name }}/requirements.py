@@ -8,6 +8,12 @@ The formulas, also written on the wiki's *Requirements and budget* page:
 - design rate: the peak rate, except in batch, where the day's requests must be scored
   within the latency: requests_per_day / min(latency in s, 86 400);
 - replicas = ceil(design rate / (replica_throughput_rps x target_utilisation)), at least 1;
+- autoscaling of the real-time service (the production overlay's HorizontalPodAutoscaler,
+  written by `make sizing` at maturity): min replicas = max(2, replicas at the average
+  rate), never one pod, so that a node drain or a canary never leaves the service alone
+  on one replica; max replicas = max(min + 1, 2 x replicas at the design rate), headroom
+  for a peak above peak_factor and for the canary's extra pods; CPU target =
+  target_utilisation;
 - a queue in asynchronous mode; a fallback whenever someone waits for the answer
   (real-time or asynchronous);
 - storage per day = requests_per_day x record_kb / 1 000 000 GB;
@@ -31,6 +37,8 @@ SECONDS_PER_DAY = 86_400
 REAL_TIME_BELOW_MS = 1_000
 BATCH_FROM_MS = 3_600_000
 WORKING_DAYS_PER_WEEK = 5
+# Fewest replicas of an autoscaled service: one pod alone is an outage at each restart.
+MIN_REPLICAS = 2
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,15 @@ class TechnicalRequirements:
     fallback: bool
     storage_gb_per_day: float
     storage_gb_per_year: float
+
+
+@dataclass(frozen=True)
+class Autoscaling:
+    """Bounds and target of the real-time service's horizontal autoscaler."""
+
+    min_replicas: int
+    max_replicas: int
+    target_cpu_percent: int
 
 
 @dataclass(frozen=True)
@@ -111,6 +128,21 @@ def technical_requirements(case: BusinessCase) -> TechnicalRequirements:
         fallback=mode != "batch",
         storage_gb_per_day=storage,
         storage_gb_per_year=storage * 365,
+    )
+
+
+def autoscaling_bounds(case: BusinessCase) -> Autoscaling:
+    """Min and max replicas, and the CPU target, of the real-time service's autoscaler."""
+    needs = technical_requirements(case)
+    capacity = case.capacity
+    at_average = replicas_needed(
+        needs.average_rps, capacity.replica_throughput_rps, capacity.target_utilisation
+    )
+    low = max(MIN_REPLICAS, at_average)
+    return Autoscaling(
+        min_replicas=low,
+        max_replicas=max(low + 1, 2 * needs.replicas),
+        target_cpu_percent=round(capacity.target_utilisation * 100),
     )
 
 
