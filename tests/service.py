@@ -38,10 +38,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def http_json(url: str, body: Any = None, timeout: float = 10) -> tuple[int, Any]:
+def http_json(
+    url: str, body: Any = None, timeout: float = 10, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
     """POST ``body`` as JSON (or GET without one); return the status and the parsed answer."""
     data = json.dumps(body).encode() if body is not None else None
-    return http_raw(url, data, timeout=timeout)
+    return http_raw(url, data, timeout=timeout, headers=headers)
 
 
 def http_raw(
@@ -50,10 +52,11 @@ def http_raw(
     content_type: str = "application/json",
     timeout: float = 10,
     auth: bool = True,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
     """Send raw bytes (or GET without them); return the status and the (parsed) answer."""
-    headers = {"Content-Type": content_type, **(AUTH if auth else {})}
-    request = urllib.request.Request(url, data=data, headers=headers)
+    sent = {"Content-Type": content_type, **(AUTH if auth else {}), **(headers or {})}
+    request = urllib.request.Request(url, data=data, headers=sent)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, parsed(response.read())

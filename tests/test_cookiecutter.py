@@ -381,6 +381,8 @@ def test_a_cloned_url_is_rendered_from_cookiecutters_clone(
         "package_name": "my_ml_project",
         "latency_ms": "300",
         "minimum_metric": "0.85",
+        "container_image": "ghcr.io/my-team/my-ml-project",
+        "git_repository_url": "https://github.com/my-team/my-ml-project.git",
         "_template": url,
         "_repo_dir": str(clone),
     }

@@ -6,6 +6,7 @@ its Makefile, DVC, pytest, ruff, MkDocs, pre-commit and a real uvicorn server.
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import time
@@ -16,8 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import project_env, render, run
-from service import API_KEY, free_port, http_json
+from conftest import FIGURES, project_env, render, run
+from service import API_KEY, free_port, http_json, http_raw, uvicorn
 
 pytestmark = pytest.mark.slow
 
@@ -41,8 +42,10 @@ REPRESENTATIVE = {
         "license": "Apache-2.0",
     },
     "growth-binary-both-github-local": {"stage": "growth"},
+    "maturity-binary-both-github-local": {"stage": "maturity"},
 }
 GROWTH = "growth-binary-both-github-local"
+MATURITY = "maturity-binary-both-github-local"
 BUILT: dict[str, Project] = {}
 
 
@@ -77,6 +80,12 @@ def project(
 ) -> Project:
     """Each representative project, built and run."""
     return built(request.param, template_src, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def maturity(template_src: Path, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The maturity-stage representative project."""
+    return built(MATURITY, template_src, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +205,8 @@ def test_api_serves_predictions_over_http(project: Project) -> None:
         status, body = http_json(f"{base}/predict", {"records": records})
         assert status == 200, body
         assert len(body["predictions"]) == 3
-        assert body["model_version"] == health["model_version"]
+        if body.get("variant", "champion") == "champion":  # maturity routes some to a challenger
+            assert body["model_version"] == health["model_version"]
         del records[0][header[0]]
         status, body = http_json(f"{base}/predict", {"records": records})
         assert status == 422 and header[0] in json.dumps(body)
@@ -292,3 +302,86 @@ def test_growth_broken_input_stops_the_pipeline_with_a_report(growth: Project) -
     assert result.returncode != 0
     assert "column 'mean_radius'" in output and "greater_than_or_equal_to" in output, output
     assert "failed to reproduce 'validate'" in output
+
+
+def maturity_records(project: Project) -> list[dict[str, float]]:
+    """The maturity project's test rows, without their target."""
+    with (project.root / "data" / "processed" / "test.csv").open(encoding="utf-8") as rows:
+        return [
+            {name: float(value) for name, value in row.items() if name != "target"}
+            for row in csv.DictReader(rows)
+        ]
+
+
+def test_maturity_pipeline_trains_a_challenger_and_the_serving_assets(maturity: Project) -> None:
+    for output in ("challenger.joblib", "baseline.json", "reference.parquet"):
+        assert (maturity.root / "models" / output).is_file(), output
+    assert "challenger random_forest: roc_auc = " in maturity.make_all
+    shown = maturity.run("uv", "run", "dvc", "metrics", "show").stdout
+    assert "challenger_metrics.json" in shown
+    maturity.run("uv", "run", "python", "-m", f"{maturity.package}.sizing", "--check")
+    for overlay in ("staging", "production"):
+        rendered = maturity.run("kubectl", "kustomize", f"deploy/k8s/overlays/{overlay}").stdout
+        assert "kind: Rollout" in rendered and "kind: HorizontalPodAutoscaler" in rendered
+
+
+def test_maturity_service_routes_logs_survives_load_and_feeds_the_drift_job(
+    maturity: Project, tmp_path: Path
+) -> None:
+    log = tmp_path / "predictions.jsonl"
+    records = maturity_records(maturity)
+    env = {"API_KEY": API_KEY, "PREDICTION_LOG": str(log)}
+    app = f"{maturity.package}.api:app"
+    with uvicorn(maturity.root, app, project_env(env), tmp_path / "uvicorn.log") as server:
+        keys = [f"customer-{number}" for number in range(400)]
+        variants = []
+        for number, key in enumerate(keys):
+            record = records[number % len(records)]
+            status, body = http_json(
+                f"{server.base}/predict", {"records": [record]}, headers={"X-Routing-Key": key}
+            )
+            assert status == 200 and body["degraded"] is False, body
+            variants.append(body["variant"])
+        again = [
+            http_json(
+                f"{server.base}/predict", {"records": records[:1]}, headers={"X-Routing-Key": key}
+            )[1]["variant"]
+            for key in keys[:50]
+        ]
+        assert again == variants[:50]  # a key sticks to its variant
+        share = variants.count("challenger") / len(variants)
+        FIGURES.append(f"maturity routing over 400 keys: challenger {share:.1%} (weight 10 %)")
+        assert 0.05 < share < 0.16  # 10 % of 400 keys, within 3 standard deviations
+        load = maturity.run(
+            "make", "load-test", f"LOAD_HOST={server.base}", "LOAD_TIME=8s",
+            env={"API_KEY": API_KEY}, timeout=120,
+        )  # fmt: skip
+        summary = load.stdout + load.stderr
+        aggregated = next(line for line in summary.splitlines() if "Aggregated" in line)
+        FIGURES.append(f"maturity locust, 20 users, 8 s: {' '.join(aggregated.split())}")
+        assert int(aggregated.split()[1]) > 50 and aggregated.split()[2].startswith("0(")
+        status, metrics = http_raw(f"{server.base}/metrics", None)
+        assert status == 200
+        assert 'predict_requests_total{outcome="ok",variant="challenger"}' in metrics
+        assert server.alive()
+    drift = [
+        "uv", "run", "python", "-m", maturity.package, "drift", "--current", str(log),
+        "--fail-on-drift",
+    ]  # fmt: skip
+    quiet = maturity.run(*drift, timeout=300).stdout
+    assert "drift: no drift" in quiet, quiet
+    verdict = json.loads((maturity.root / "reports" / "drift.json").read_text())
+    assert verdict["drift_detected"] is False and verdict["current_rows"] >= 450
+    shifted = tmp_path / "shifted.jsonl"
+    with log.open(encoding="utf-8") as lines, shifted.open("w", encoding="utf-8") as out:
+        for line in lines:
+            entry = json.loads(line)
+            entry["features"] = {name: value * 1.6 for name, value in entry["features"].items()}
+            out.write(json.dumps(entry) + "\n")
+    drift[drift.index(str(log))] = str(shifted)
+    loud = subprocess.run(
+        drift, cwd=maturity.root, env=project_env(), capture_output=True, text=True, check=False
+    )
+    assert loud.returncode == 1 and "drift: drift" in loud.stdout, loud.stdout + loud.stderr
+    assert json.loads((maturity.root / "reports" / "drift.json").read_text())["drift_detected"]
+    assert (maturity.root / "reports" / "drift.html").stat().st_size > 100_000

@@ -40,6 +40,8 @@ KINDS = {
 # changes in the service, authentication and middleware, does not depend on the kind).
 SERVED = [f"{STAGES[0]}-{kind}" for kind in KINDS] + [f"{stage}-binary" for stage in STAGES[1:]]
 LOADED = [f"{stage}-binary" for stage in STAGES]
+# Stages that serve one model file (MODEL_PATH); maturity serves a rollout plan instead.
+SINGLE_MODEL = [key for key in LOADED if not key.startswith("maturity")]
 # Generated cases per project: at least 1,000 on the default project of each stage.
 FUZZ_CASES = {"binary": 1_000, "multiclass": 300, "regression": 300}
 LOAD_SECONDS = 30
@@ -88,6 +90,9 @@ def served(
             run(["uv", "sync"], root)
             run(["uv", "run", "python", "-m", package, "prepare"], root)
             run(["uv", "run", "python", "-m", package, "train"], root)
+            if stage == "maturity":  # the rest of what the rollout plan serves
+                for step in ("challenger", "baseline", "reference"):
+                    run(["uv", "run", "python", "-m", package, step], root)
             run(["uv", "run", "pytest", "-q", "tests/test_api.py"], root)
             assert not any(workdir.rglob("pwned")), "a hostile answer ran as a command"
             cache[key] = ServedProject(root, package, records_of(root))
@@ -237,7 +242,7 @@ def damage_model(model: Path, damage: str, target: Path) -> None:
 @pytest.mark.parametrize(
     "damage", ["missing", "a folder", "garbage", "truncated", "empty", "not a model"]
 )
-@pytest.mark.parametrize("key", LOADED)
+@pytest.mark.parametrize("key", SINGLE_MODEL)
 def test_a_missing_or_corrupt_model_leaves_the_service_up_but_not_ready(
     key: str, damage: str, served: Callable[[str], ServedProject], tmp_path: Path
 ) -> None:
@@ -257,3 +262,36 @@ def test_a_missing_or_corrupt_model_leaves_the_service_up_but_not_ready(
         assert status == 503
         assert server.alive()
     assert "serving no model" in server.output()
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage", "truncated", "not a model"])
+def test_at_maturity_a_broken_model_degrades_and_nothing_left_is_a_503(
+    damage: str, served: Callable[[str], ServedProject], tmp_path: Path
+) -> None:
+    project = served("maturity-binary")
+    broken = tmp_path / "model.joblib"
+    damage_model(project.root / "models" / "model.joblib", damage, broken)
+    champion = {"name": "champion", "model": str(broken), "weight": 100}
+    baseline = {"name": "baseline", "model": "models/baseline.json"}
+    plans = {
+        "degraded": {"variants": [champion], "fallbacks": [baseline]},
+        "nothing": {"variants": [champion]},
+    }
+    for name, plan in plans.items():
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(plan), encoding="utf-8")
+        log = tmp_path / f"uvicorn-{name}.log"
+        with project.serve(log, ROLLOUT_CONFIG=str(path)) as server:
+            status, health = http_json(f"{server.base}/health")
+            assert status == 200 and health["models"]["champion"] is False
+            ready_status, ready = http_json(f"{server.base}/ready")
+            status, body = http_json(f"{server.base}/predict", {"records": project.records[:3]})
+            if name == "degraded":
+                assert ready_status == 200 and ready["status"] == "degraded"
+                assert status == 200 and body["degraded"] is True, body
+                assert len(body["predictions"]) == 3
+            else:
+                assert ready_status == 503 and status == 503
+                assert body["detail"].startswith("no model can answer: champion:"), body
+            assert server.alive()
+        assert "variant champion is down" in server.output()

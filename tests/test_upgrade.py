@@ -204,12 +204,62 @@ def test_gate_without_metrics_is_a_no_go(template_repo: Path, tmp_path: Path) ->
     assert "stage gate: no-go, no roc_auc in reports/metrics.json (make pipeline)" in outcome.out
 
 
-def test_a_stage_not_yet_in_the_template_is_refused_by_copier(growth_project: Path) -> None:
+MATURITY_ADDED = (
+    "deploy/rollout.yaml",
+    "deploy/k8s/base/kustomization.yaml",
+    "deploy/k8s/overlays/production/kustomization.yaml",
+    "deploy/argocd/staging.yaml",
+    f"src/{PACKAGE}/service.py",
+    f"src/{PACKAGE}/drift.py",
+    "loadtest/locustfile.py",
+    ".github/workflows/retrain.yml",
+)
+
+
+def test_growth_to_maturity_adds_the_layer_and_keeps_the_team_work(growth_project: Path) -> None:
+    package = growth_project / "src" / PACKAGE
+    (package / "team_rules.py").write_text('"""Business rules of the team."""\n\nLIMIT = 3\n')
+    edit(growth_project / "params.yaml", "test_size: 0.2", "test_size: 0.3")
+    edit(growth_project / "business.yaml", "team_size: 2", "team_size: 5")
+    edit(growth_project / "contracts" / "raw.yaml", "min_rows:", "# reviewed\nmin_rows:")
+    commit_all(growth_project, "Team edits at growth")
     outcome = run_upgrade_module(growth_project)
+    assert outcome.code == 0, outcome
+    assert "stage gate: go, roc_auc 0.9500 >= 0.85" in outcome.out
+    assert outcome.last_line == "now at maturity: review `git diff`, run `make all`, then commit"
+    assert answers_of(growth_project)["stage"] == "maturity"
+    for added in MATURITY_ADDED:
+        assert (growth_project / added).is_file(), added
+    params = yaml.safe_load((growth_project / "params.yaml").read_text())
+    assert params["data"]["test_size"] == 0.3
+    assert {"tune", "tracking", "challenger", "monitoring"} <= set(params)
+    assert "team_size: 5" in (growth_project / "business.yaml").read_text()
+    assert "# reviewed" in (growth_project / "contracts" / "raw.yaml").read_text()
+    assert (package / "team_rules.py").is_file()
+    assert git(growth_project, "diff", "--name-only", "--diff-filter=U") == ""
+
+
+def test_mvp_to_maturity_in_one_step(template_repo: Path, tmp_path: Path) -> None:
+    project = generate(template_repo, tmp_path / "project", ci_provider="gitlab")
+    record_metric(project, 0.97)
+    commit_all(project, "Evaluated")
+    outcome = run_upgrade_module(project, "--to", "maturity")
+    assert outcome.code == 0, outcome
+    assert answers_of(project)["stage"] == "maturity"
+    recorded = answers_of(project)
+    assert recorded["container_image"] == "registry.gitlab.com/my-team/my-ml-project"
+    for added in (*MATURITY_ADDED[:-1], "contracts/raw.yaml", ".gitlab/ci/retrain.yml"):
+        assert (project / added).is_file(), added
+
+
+def test_maturity_is_the_last_stage(template_repo: Path, tmp_path: Path) -> None:
+    project = generate(template_repo, tmp_path / "project", stage="maturity")
+    record_metric(project, 0.97)
+    commit_all(project, "Evaluated")
+    outcome = run_upgrade_module(project)
     assert outcome.code == 2
-    assert outcome.last_line.startswith("make upgrade: copier update failed: ")
-    assert "the maturity layer is not available" in outcome.last_line
-    assert git(growth_project, "status", "--porcelain") == ""
+    assert outcome.last_line == "make upgrade: already at maturity, the last stage"
+    assert git(project, "status", "--porcelain") == ""
 
 
 def test_update_to_a_newer_template_release_keeps_the_stage(growth_project: Path) -> None:
