@@ -154,7 +154,10 @@ def trained_project(work: Path, stage: str) -> tuple[Path, str]:
     package = "my_ml_project"
     env = project_env()
     sh(["uv", "sync", "--quiet"], root, env)
-    for step in ("prepare", "train"):
+    steps = ["prepare", "train"]
+    if stage == "maturity":  # the rest of what the rollout plan serves
+        steps += ["challenger", "baseline", "reference"]
+    for step in steps:
         sh(["uv", "run", "python", "-m", package, step], root, env)
     return root, package
 

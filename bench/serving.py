@@ -21,7 +21,7 @@ from common import (
     trained_project,
     verdict,
 )
-from service import LoadResult, load, uvicorn
+from service import API_KEY, LoadResult, load, uvicorn
 
 CONCURRENCY = 8
 SECONDS = 10.0
@@ -43,7 +43,8 @@ def measure(stage: str, work: Path) -> None:
     root, package = trained_project(work, stage)
     body = one_record(root)
     model = root / "models" / "model.joblib"
-    env = project_env({"MODEL_PATH": str(model)})
+    # MODEL_PATH for mvp/growth and the minimal app; maturity serves deploy/rollout.yaml.
+    env = project_env({"MODEL_PATH": str(model), "API_KEY": API_KEY})
     apps = {
         "generated service (FastAPI)": (f"{package}.api:app", None),
         "minimal ASGI app (the limit)": ("minimal_app:app", IN_PROJECT),
@@ -59,6 +60,7 @@ def measure(stage: str, work: Path) -> None:
     for name, result in merged.items():
         print(f"  {name:<30} {result.summary()}")
     ours, limit = merged.values()
+    assert not ours.failures and set(ours.statuses) == {200}, ours.statuses  # no 401 measured
     ratio = ours.rps / limit.rps
     judged = verdict(ratio, TARGET, higher_is_better=True, percent=True)
     print(f"  ratio service / limit: {ratio:.0%}  [{judged}]")

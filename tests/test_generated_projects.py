@@ -304,9 +304,9 @@ def test_growth_broken_input_stops_the_pipeline_with_a_report(growth: Project) -
     assert "failed to reproduce 'validate'" in output
 
 
-def maturity_records(project: Project) -> list[dict[str, float]]:
-    """The maturity project's test rows, without their target."""
-    with (project.root / "data" / "processed" / "test.csv").open(encoding="utf-8") as rows:
+def maturity_records(project: Project, split: str) -> list[dict[str, float]]:
+    """The maturity project's rows of a split, without their target."""
+    with (project.root / "data" / "processed" / f"{split}.csv").open(encoding="utf-8") as rows:
         return [
             {name: float(value) for name, value in row.items() if name != "target"}
             for row in csv.DictReader(rows)
@@ -329,7 +329,8 @@ def test_maturity_service_routes_logs_survives_load_and_feeds_the_drift_job(
     maturity: Project, tmp_path: Path
 ) -> None:
     log = tmp_path / "predictions.jsonl"
-    records = maturity_records(maturity)
+    # Traffic like the training data: the drift job must find no drift in its log.
+    records = maturity_records(maturity, "train")
     env = {"API_KEY": API_KEY, "PREDICTION_LOG": str(log)}
     app = f"{maturity.package}.api:app"
     with uvicorn(maturity.root, app, project_env(env), tmp_path / "uvicorn.log") as server:
@@ -342,16 +343,25 @@ def test_maturity_service_routes_logs_survives_load_and_feeds_the_drift_job(
             )
             assert status == 200 and body["degraded"] is False, body
             variants.append(body["variant"])
-        again = [
+        again = [  # the same rows again, so that the log keeps the training distribution
             http_json(
-                f"{server.base}/predict", {"records": records[:1]}, headers={"X-Routing-Key": key}
+                f"{server.base}/predict",
+                {"records": [records[number % len(records)]]},
+                headers={"X-Routing-Key": key},
             )[1]["variant"]
-            for key in keys[:50]
+            for number, key in enumerate(keys[:50])
         ]
         assert again == variants[:50]  # a key sticks to its variant
         share = variants.count("challenger") / len(variants)
         FIGURES.append(f"maturity routing over 400 keys: challenger {share:.1%} (weight 10 %)")
         assert 0.05 < share < 0.16  # 10 % of 400 keys, within 3 standard deviations
+        status, metrics = http_raw(f"{server.base}/metrics", None)
+        assert status == 200
+        assert 'predict_requests_total{outcome="ok",variant="challenger"}' in metrics
+        assert server.alive()
+    # The load test, on a server that logs nothing (PREDICTION_LOG empty).
+    env = {"API_KEY": API_KEY, "PREDICTION_LOG": ""}
+    with uvicorn(maturity.root, app, project_env(env), tmp_path / "uvicorn-load.log") as server:
         load = maturity.run(
             "make", "load-test", f"LOAD_HOST={server.base}", "LOAD_TIME=8s",
             env={"API_KEY": API_KEY}, timeout=120,
@@ -360,10 +370,8 @@ def test_maturity_service_routes_logs_survives_load_and_feeds_the_drift_job(
         aggregated = next(line for line in summary.splitlines() if "Aggregated" in line)
         FIGURES.append(f"maturity locust, 20 users, 8 s: {' '.join(aggregated.split())}")
         assert int(aggregated.split()[1]) > 50 and aggregated.split()[2].startswith("0(")
-        status, metrics = http_raw(f"{server.base}/metrics", None)
-        assert status == 200
-        assert 'predict_requests_total{outcome="ok",variant="challenger"}' in metrics
         assert server.alive()
+    assert len(log.read_text(encoding="utf-8").splitlines()) == 450
     drift = [
         "uv", "run", "python", "-m", maturity.package, "drift", "--current", str(log),
         "--fail-on-drift",
@@ -371,7 +379,7 @@ def test_maturity_service_routes_logs_survives_load_and_feeds_the_drift_job(
     quiet = maturity.run(*drift, timeout=300).stdout
     assert "drift: no drift" in quiet, quiet
     verdict = json.loads((maturity.root / "reports" / "drift.json").read_text())
-    assert verdict["drift_detected"] is False and verdict["current_rows"] >= 450
+    assert verdict["drift_detected"] is False and verdict["current_rows"] == 450
     shifted = tmp_path / "shifted.jsonl"
     with log.open(encoding="utf-8") as lines, shifted.open("w", encoding="utf-8") as out:
         for line in lines:

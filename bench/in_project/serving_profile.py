@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import statistics
 import sys
 import time
@@ -34,8 +35,16 @@ def main() -> None:
     api = importlib.import_module(f"{package}.api")
     predict = importlib.import_module(f"{package}.predict")
     body = body_path.read_bytes()
+    headers = {"Content-Type": "application/json", "X-API-Key": os.environ.get("API_KEY", "")}
+    # Later stages add fields to the answer: the routed variant (maturity).
+    routed = {"variant": "champion", "degraded": False}
+    extra = {
+        name: value for name, value in routed.items() if name in api.PredictResponse.model_fields
+    }
     with TestClient(api.app) as client:
-        model = api.app.state.model
+        state = api.app.state
+        # mvp and growth serve one model; maturity serves the rollout plan's champion first.
+        model = state.model if hasattr(state, "model") else state.service.scorers["champion"]
         payload = api.PredictRequest.model_validate_json(body)
         frame = pd.DataFrame.from_records(payload.records, columns=model.features)
         scored = predict.predict_frame(model.pipeline, frame)
@@ -57,12 +66,13 @@ def main() -> None:
             ),
             "build the response (pydantic)": lambda: api.PredictResponse(
                 model_version=model.version,
+                **extra,
                 predictions=[
                     api.Prediction(prediction=label) for label in scored["prediction"].tolist()
                 ],
             ).model_dump_json(),
             "whole request through the ASGI app (TestClient)": lambda: client.post(
-                "/predict", content=body, headers={"Content-Type": "application/json"}
+                "/predict", content=body, headers=headers
             ),
             "minimal app's work: json.loads + frame + predict": lambda: model.pipeline.predict(
                 pd.DataFrame.from_records(json.loads(body)["records"], columns=model.features)
