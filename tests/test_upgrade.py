@@ -273,7 +273,7 @@ def test_update_to_a_newer_template_release_keeps_the_stage(growth_project: Path
 
 
 @pytest.mark.slow
-def test_make_upgrade_of_an_installed_project_then_make_all(
+def test_make_upgrade_twice_in_an_installed_project_then_make_all(
     template_repo: Path, tmp_path: Path
 ) -> None:
     project = generate(template_repo, tmp_path / "project")
@@ -291,3 +291,12 @@ def test_make_upgrade_of_an_installed_project_then_make_all(
     assert yaml.safe_load((project / "params.yaml").read_text())["data"]["test_size"] == 0.25
     status = run(["uv", "run", "dvc", "status"], project, env=project_env()).stdout
     assert "up to date" in status
+    # and on to maturity: the new stages run, the service's tests pass on the new packages
+    commit_all(project, "Growth results")
+    upgraded = run(["make", "upgrade"], project, timeout=600)
+    assert "now at maturity" in upgraded.stdout
+    commit_all(project, "Maturity stage")
+    result = run(["make", "all"], project, timeout=900)
+    assert "challenger random_forest" in result.stdout and " passed" in result.stdout
+    assert (project / "models" / "reference.parquet").is_file()
+    assert yaml.safe_load((project / "params.yaml").read_text())["data"]["test_size"] == 0.25
