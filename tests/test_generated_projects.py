@@ -393,3 +393,25 @@ def test_maturity_service_routes_logs_survives_load_and_feeds_the_drift_job(
     assert loud.returncode == 1 and "drift: drift" in loud.stdout, loud.stdout + loud.stderr
     assert json.loads((maturity.root / "reports" / "drift.json").read_text())["drift_detected"]
     assert (maturity.root / "reports" / "drift.html").stat().st_size > 100_000
+
+
+def test_maturity_compare_champion_opens_a_pr_only_on_a_gain(maturity: Project) -> None:
+    maturity.run("git", "add", "-A")
+    maturity.run("git", "commit", "-q", "--allow-empty", "-m", "Champion")
+    compare = ["uv", "run", "python", "-m", maturity.package, "compare-champion", "--ref", "HEAD"]
+    same = subprocess.run(
+        compare, cwd=maturity.root, env=project_env(), capture_output=True, text=True
+    )
+    assert same.returncode == 1 and "does not beat the champion" in same.stdout, same
+    metrics_file = maturity.root / "reports" / "metrics.json"
+    committed = metrics_file.read_text()
+    better = json.loads(committed)
+    better["roc_auc"] = min(1.0, better["roc_auc"] + 0.001)
+    metrics_file.write_text(json.dumps(better))
+    try:
+        gained = maturity.run(*compare).stdout
+    finally:
+        metrics_file.write_text(committed)
+    assert "beats the champion of `HEAD`" in gained
+    body = (maturity.root / "reports" / "champion_comparison.md").read_text()
+    assert "| roc_auc |" in body
