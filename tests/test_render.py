@@ -48,6 +48,10 @@ def test_exact_file_set(project: tuple[Path, dict[str, Any]]) -> None:
     package = recorded_answers(root)["package_name"]
     files = {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
     assert files == expected_files(answers, package)
+    empty = [
+        str(p.relative_to(root)) for p in root.rglob("*") if p.is_dir() and not any(p.iterdir())
+    ]
+    assert empty == []  # a folder of conditional files is conditional itself
 
 
 def test_no_template_syntax_left(project: tuple[Path, dict[str, Any]]) -> None:
