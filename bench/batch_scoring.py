@@ -53,12 +53,15 @@ def measure(stage: str, work: Path) -> None:
     ratio = batch / limit
     print(f"{stage}: {ROWS:,} rows ({size['megabytes']:.0f} MB of CSV), chunks of {CHUNK:,}")
     print(f"  batch path, local (predict_file):   {batch:12,.0f} rows/s")
-    print("  batch path, Dask:                   n/a: not in this stage's template yet")
+    if stage == "mvp":
+        print("  batch path, Dask:                   n/a: not in this stage's template")
+    else:
+        print("  batch path, Dask:                   not measured by this benchmark yet")
     print(f"  limit, one vectorised model.predict: {limit:10,.0f} rows/s")
     judged = verdict(ratio, TARGET, higher_is_better=True, percent=True)
     print(f"  ratio batch / limit: {ratio:.1%}  [{judged}]")
     print("  where the batch path's time goes (same rows, each part alone):")
-    for part in ("read_csv", "predict_frame", "to_csv"):
+    for part in ("read_csv", "predict_frame", "write_csv"):
         print(f"    {part:<14} {figures[f'{part}_seconds']:6.2f} s")
     print(
         f"    (whole path   {figures['batch_seconds']:6.2f} s; model.predict alone "
