@@ -108,6 +108,7 @@ MVP_FILES = {
     ".dvcignore",
     ".gitignore",
     ".pre-commit-config.yaml",
+    ".secrets.baseline",
     ".python-version",
     "LICENSE",
     "Makefile",
