@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import project_env
+import yaml
+from conftest import project_env, render
 from test_generated_projects import Project, built
 
 # Fake credentials in the shapes the scanners look for, assembled at run time so that
@@ -48,6 +50,7 @@ def git(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
 def test_secret_hook_refuses_the_secret(default: Project, name: str) -> None:
     content, kind = LEAKS[name]
     leak = default.root / name
+    baseline = (default.root / ".secrets.baseline").read_text(encoding="utf-8")
     leak.write_text(content, encoding="utf-8")
     try:
         # .env is git-ignored: a user would have to force it in
@@ -62,7 +65,7 @@ def test_secret_hook_refuses_the_secret(default: Project, name: str) -> None:
     finally:
         git(default, "rm", "-q", "--cached", "-f", name)
         leak.unlink()
-    assert git(default, "status", "--porcelain", "--", ".secrets.baseline").stdout == ""
+    assert (default.root / ".secrets.baseline").read_text(encoding="utf-8") == baseline
 
 
 @pytest.mark.slow
@@ -70,3 +73,72 @@ def test_env_files_are_ignored_but_an_example_is_not(default: Project) -> None:
     ignored = git(default, "check-ignore", ".env", ".env.production", ".env.example")
     assert ignored.stdout.split() == [".env", ".env.production"]
 
+
+@pytest.mark.slow
+def test_the_first_install_writes_the_lock_and_says_to_commit_it(default: Project) -> None:
+    assert (default.root / "uv.lock").is_file()
+    assert "uv.lock pins every dependency: commit it (git add uv.lock)" in default.make_all
+    check = subprocess.run(
+        ["uv", "lock", "--check"], cwd=default.root, env=project_env(), capture_output=True,
+        text=True, timeout=300,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stderr
+
+
+@pytest.mark.slow
+def test_a_dependency_added_without_locking_fails_the_locked_install(default: Project) -> None:
+    """What CI runs (UV_LOCKED=1, `uv lock --check`) refuses a stale lock and names the fix."""
+    pyproject = default.root / "pyproject.toml"
+    original = pyproject.read_text(encoding="utf-8")
+    lock = (default.root / "uv.lock").read_text(encoding="utf-8")
+    pyproject.write_text(original.replace("dependencies = [", 'dependencies = [\n    "pyyaml",', 1))
+    try:
+        for args, env in (
+            (["uv", "lock", "--check"], {}),
+            (["make", "install"], {"UV_LOCKED": "1"}),
+        ):
+            result = subprocess.run(
+                args, cwd=default.root, env=project_env(env), capture_output=True, text=True,
+                timeout=300,
+            )  # fmt: skip
+            assert result.returncode != 0, args
+            assert "needs to be updated" in result.stderr, result.stderr
+            assert "hint: To update the lockfile, run `uv lock`." in result.stderr
+        assert (default.root / "uv.lock").read_text(encoding="utf-8") == lock  # untouched
+    finally:
+        pyproject.write_text(original, encoding="utf-8")
+
+
+# ---------------------------------------------------------------- quick tier: CI files
+
+
+@pytest.fixture(scope="module")
+def ci_projects(template_src: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Maturity projects (every workflow file exists there), one per CI provider."""
+    folder = tmp_path_factory.mktemp("ci")
+    return {
+        ci: render(template_src, folder / ci, stage="maturity", ci_provider=ci)
+        for ci in ("github", "gitlab")
+    }
+
+
+def github_workflows(root: Path) -> dict[str, dict[str, Any]]:
+    folder = root / ".github" / "workflows"
+    return {p.name: yaml.safe_load(p.read_text(encoding="utf-8")) for p in folder.glob("*.yml")}
+
+
+def test_ci_installs_exactly_the_lock(ci_projects: dict[str, Path]) -> None:
+    workflows = github_workflows(ci_projects["github"])
+    installing = {
+        name for name, flow in workflows.items()
+        if any("make install" in str(step.get("run", "")) for job in flow["jobs"].values()
+               for step in job.get("steps", []))
+    }  # fmt: skip
+    assert {"ci.yml", "train.yml", "deploy.yml", "retrain.yml"} <= installing
+    for name in installing - {"upgrade.yml"}:
+        assert workflows[name]["env"]["UV_LOCKED"] == "1", name
+    steps = workflows["ci.yml"]["jobs"]["test"]["steps"]
+    runs = [step.get("run") for step in steps]
+    assert runs.index("uv lock --check") < runs.index("make install")
+    gitlab = yaml.safe_load((ci_projects["gitlab"] / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    assert gitlab["variables"]["UV_LOCKED"] == "1"
