@@ -7,6 +7,7 @@ of git.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -124,7 +125,10 @@ def ci_projects(template_src: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 def github_workflows(root: Path) -> dict[str, dict[str, Any]]:
     folder = root / ".github" / "workflows"
-    return {p.name: yaml.safe_load(p.read_text(encoding="utf-8")) for p in folder.glob("*.yml")}
+    flows = {p.name: yaml.safe_load(p.read_text(encoding="utf-8")) for p in folder.glob("*.yml")}
+    for flow in flows.values():
+        flow["on"] = flow.pop(True)  # YAML 1.1 reads the key `on` as true
+    return flows
 
 
 def test_ci_installs_exactly_the_lock(ci_projects: dict[str, Path]) -> None:
@@ -142,3 +146,76 @@ def test_ci_installs_exactly_the_lock(ci_projects: dict[str, Path]) -> None:
     assert runs.index("uv lock --check") < runs.index("make install")
     gitlab = yaml.safe_load((ci_projects["gitlab"] / ".gitlab-ci.yml").read_text(encoding="utf-8"))
     assert gitlab["variables"]["UV_LOCKED"] == "1"
+
+
+PINNED = re.compile(r"uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
+
+
+def steps_text(job: dict[str, Any]) -> str:
+    return "\n".join(str(step.get("run", "")) for step in job.get("steps", []))
+
+
+def test_every_github_job_has_least_privilege_and_a_timeout(
+    ci_projects: dict[str, Path],
+) -> None:
+    root = ci_projects["github"]
+    workflows = github_workflows(root)
+    assert set(workflows) == {
+        "ci.yml", "deploy.yml", "promote.yml", "retrain.yml", "train.yml", "upgrade.yml"
+    }  # fmt: skip
+    for name, flow in workflows.items():
+        assert flow["permissions"] == {}, name  # nothing granted at the workflow level
+        assert "secrets." not in str(flow.get("env", {})), name  # no secret for every job
+        for job_name, job in flow["jobs"].items():
+            where = f"{name}:{job_name}"
+            assert isinstance(job["timeout-minutes"], int), where
+            assert "permissions" in job, where
+            assert "secrets." not in str(job.get("env", {})), where
+            writes = {scope for scope, level in job["permissions"].items() if level == "write"}
+            # a job that runs the project's code (install, pipeline) may write nothing,
+            # except the scheduled retraining and the upgrade, which run main's code only
+            if "make " in steps_text(job) and name not in {"retrain.yml", "upgrade.yml"}:
+                assert writes == set(), where
+        text = (root / ".github" / "workflows" / name).read_text(encoding="utf-8")
+        uses = [line.strip().removeprefix("- ") for line in text.splitlines() if "uses:" in line]
+        assert uses and all(PINNED.fullmatch(line) for line in uses), uses
+
+
+def test_the_tracking_token_never_reaches_a_pull_request(ci_projects: dict[str, Path]) -> None:
+    train = github_workflows(ci_projects["github"])["train.yml"]
+    assert "pull_request" in train["on"]
+    holders = [
+        step for job in train["jobs"].values() for step in job["steps"]
+        if "MLFLOW_TRACKING_TOKEN" in step.get("env", {})
+    ]  # fmt: skip
+    assert len(holders) == 1 and holders[0]["run"] == "make pipeline"
+    for value in holders[0]["env"].values():
+        assert value.startswith("${{ github.event_name != 'pull_request' && secrets."), value
+    # the pull request comment runs in its own job, without the branch's code
+    comment = train["jobs"]["comment"]
+    assert comment["permissions"] == {"pull-requests": "write"}
+    assert not any("checkout" in step.get("uses", "") for step in comment["steps"])
+
+
+def test_deploy_waits_for_ci_on_that_commit(ci_projects: dict[str, Path]) -> None:
+    deploy = github_workflows(ci_projects["github"])["deploy.yml"]
+    trigger = deploy["on"]
+    assert "push" not in trigger
+    assert trigger["workflow_run"] == {
+        "workflows": ["CI"], "types": ["completed"], "branches": ["main"]
+    }  # fmt: skip
+    first = deploy["jobs"]["models"]
+    assert "workflow_run.conclusion == 'success'" in first["if"]
+    assert "github.event.workflow_run.head_sha" in deploy["env"]["SHA"]
+    checkouts = [
+        step["with"]["ref"] for job in ("models", "image") for step in deploy["jobs"][job]["steps"]
+        if "checkout" in step.get("uses", "")
+    ]  # fmt: skip
+    assert checkouts == ["${{ env.SHA }}"] * 2  # the commit CI passed on
+    assert deploy["jobs"]["image"]["needs"] == "models"
+    assert deploy["jobs"]["staging"]["needs"] == "image"
+
+
+def test_gitlab_jobs_have_a_timeout(ci_projects: dict[str, Path]) -> None:
+    gitlab = yaml.safe_load((ci_projects["gitlab"] / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    assert gitlab["default"]["timeout"] == "1 hour"
