@@ -212,10 +212,12 @@ MATURITY_REALTIME_FILES = {
 }
 MATURITY_DEPLOY_FILES = {
     "deploy/argocd/production.yaml",
+    "deploy/argocd/project.yaml",
     "deploy/argocd/staging.yaml",
     "deploy/k8s/base/data-pvc.yaml",
     "deploy/k8s/base/drift-cronjob.yaml",
     "deploy/k8s/base/kustomization.yaml",
+    "deploy/k8s/base/network-policy.yaml",
     "deploy/k8s/base/prometheus-rule.yaml",
     "deploy/k8s/overlays/production/kustomization.yaml",
     "deploy/k8s/overlays/staging/kustomization.yaml",
@@ -224,6 +226,7 @@ MATURITY_DEPLOY_FILES = {
 MATURITY_DEPLOY_REALTIME_FILES = {
     "deploy/k8s/base/analysis-template.yaml",
     "deploy/k8s/base/hpa.yaml",
+    "deploy/k8s/base/pdb.yaml",
     "deploy/k8s/base/pod-monitor.yaml",
     "deploy/k8s/base/rollout.yaml",
     "deploy/k8s/base/service.yaml",

@@ -27,14 +27,21 @@ SERVICE_KINDS = [
     "AnalysisTemplate",
     "CronJob",
     "HorizontalPodAutoscaler",
+    "NetworkPolicy",
+    "NetworkPolicy",
+    "NetworkPolicy",
     "PersistentVolumeClaim",
+    "PodDisruptionBudget",
     "PodMonitor",
     "PrometheusRule",
     "Rollout",
     "Service",
     "Service",
 ]
-BATCH_KINDS = ["CronJob", "CronJob", "PersistentVolumeClaim", "PrometheusRule"]
+BATCH_KINDS = [
+    "CronJob", "CronJob", "NetworkPolicy", "NetworkPolicy", "PersistentVolumeClaim",
+    "PrometheusRule",
+]  # fmt: skip
 # The metrics the service exports and the drift job pushes (the maturity contract), and
 # kube-state-metrics' job status.
 CONTRACT_METRICS = {
@@ -114,6 +121,7 @@ def check_deployment(root: Path, answers: dict[str, Any], package: str, tmp: Pat
         assert images == {f"{image}:unreleased"}
         if realtime:
             check_service(manifests, answers, dist, production=name == "production")
+        check_isolation(manifests, dist, realtime)
         path = tmp / f"{name}.yaml"
         path.write_text(yaml.safe_dump_all(manifests), encoding="utf-8")
         rendered.append(path)
@@ -126,9 +134,13 @@ def check_deployment(root: Path, answers: dict[str, Any], package: str, tmp: Pat
             report["metrics"]
         )
         assert report["validated"].count("Rollout") == len(OVERLAYS)
+    assert [p.name for p in argocd] == ["production.yaml", "project.yaml", "staging.yaml"]
+    project = yaml.safe_load((root / "deploy" / "argocd" / "project.yaml").read_text("utf-8"))
+    check_project(project, answers, dist, kinds={(m["apiVersion"], m["kind"]) for m in manifests})
     for path in argocd:
-        app = yaml.safe_load(path.read_text(encoding="utf-8"))
-        check_application(app, answers, root, path, dist)
+        if path.name != "project.yaml":
+            app = yaml.safe_load(path.read_text(encoding="utf-8"))
+            check_application(app, answers, root, path, dist)
 
 
 def pod_spec(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -203,11 +215,72 @@ def check_application(
     assert source["repoURL"] == url
     assert (root / source["path"] / "kustomization.yaml").is_file()
     assert source["path"] == f"deploy/k8s/overlays/{name}"
+    assert app["spec"]["project"] == dist  # the AppProject of project.yaml, not `default`
     automated = app["spec"].get("syncPolicy", {}).get("automated")
     if name == "staging":
         assert automated == {"prune": True, "selfHeal": True}
     else:
         assert automated is None
+
+
+def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(key) == value for key, value in selector.items())
+
+
+def pod_labels(manifest: dict[str, Any]) -> dict[str, str]:
+    template = manifest["spec"].get("jobTemplate", manifest)["spec"]["template"]
+    return template["metadata"]["labels"]
+
+
+def check_isolation(manifests: list[dict[str, Any]], dist: str, realtime: bool) -> None:
+    """Job pods are not the service's; the network is closed except what is allowed."""
+    selectors = [m["spec"]["selector"] for m in by_kind(manifests, "Service")]
+    selectors += [
+        m["spec"]["selector"]["matchLabels"]
+        for m in manifests
+        if m["kind"] in ("PodDisruptionBudget", "Rollout", "PodMonitor")
+    ]
+    jobs = by_kind(manifests, "CronJob")
+    assert jobs
+    for job in jobs:
+        labels = pod_labels(job)
+        assert labels["app.kubernetes.io/name"] != dist
+        assert not any(selects(selector, labels) for selector in selectors), labels
+    policies = {m["metadata"]["name"]: m["spec"] for m in by_kind(manifests, "NetworkPolicy")}
+    deny = policies.pop(f"{dist}-default-deny")
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    drift = policies.pop(f"{dist}-drift")
+    drift_job = next(j for j in jobs if j["metadata"]["name"] == f"{dist}-drift")
+    assert selects(drift["podSelector"]["matchLabels"], pod_labels(drift_job))
+    assert "ingress" not in drift
+    assert {p["port"] for rule in drift["egress"] for p in rule["ports"]} == {53, 9091}
+    if realtime:
+        api = policies.pop(f"{dist}-api")
+        rollout = by_kind(manifests, "Rollout")[0]
+        assert selects(api["podSelector"]["matchLabels"], pod_labels(rollout))
+        port = pod_spec(rollout)["containers"][0]["ports"][0]["name"]
+        assert api["ingress"] == [{"ports": [{"port": port, "protocol": "TCP"}]}]
+        assert {p["port"] for rule in api["egress"] for p in rule["ports"]} == {53}
+        pdb = by_kind(manifests, "PodDisruptionBudget")[0]["spec"]
+        assert pdb["maxUnavailable"] == 1
+        assert selects(pdb["selector"]["matchLabels"], pod_labels(rollout))
+    assert policies == {}
+
+
+def check_project(
+    project: dict[str, Any], answers: dict[str, Any], dist: str, kinds: set[tuple[str, str]]
+) -> None:
+    """The AppProject: this repository, the two namespaces, and the kinds rendered."""
+    assert project["kind"] == "AppProject" and project["metadata"]["name"] == dist
+    spec = project["spec"]
+    host = "gitlab.com" if answers["ci_provider"] == "gitlab" else "github.com"
+    assert spec["sourceRepos"] == [
+        answers.get("git_repository_url", f"https://{host}/my-team/{dist}.git")
+    ]
+    assert {d["namespace"] for d in spec["destinations"]} == {f"{dist}-{o}" for o in OVERLAYS}
+    allowed = {(k["group"], k["kind"]) for k in spec["namespaceResourceWhitelist"]}
+    groups = {(version.rpartition("/")[0], kind) for version, kind in kinds}
+    assert allowed == groups, allowed ^ groups
 
 
 def check_sizing_command(root: Path, package: str) -> None:

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import { AnalysisTemplate, Rollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1";
-import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1";
+import { Application, AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1";
 import {
   PodMonitor,
   PrometheusRule,
@@ -14,8 +14,16 @@ import {
 } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 import { parser } from "@prometheus-io/lezer-promql";
 
-const MODELS = { AnalysisTemplate, Application, PodMonitor, PrometheusRule, Rollout, ServiceMonitor };
-const CORE_GROUPS = new Set(["v1", "apps/v1", "batch/v1", "autoscaling/v2", "policy/v1"]);
+const MODELS = {
+  AnalysisTemplate,
+  Application,
+  AppProject,
+  PodMonitor,
+  PrometheusRule,
+  Rollout,
+  ServiceMonitor,
+};
+const CORE_GROUPS = new Set(["v1", "apps/v1", "batch/v1", "autoscaling/v2", "policy/v1", "networking.k8s.io/v1"]);
 
 const validated = [];
 const metrics = new Set();
