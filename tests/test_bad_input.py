@@ -112,6 +112,16 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         {"stage": "growth", "mlflow_tracking_uri": "http://host/$(touch x) y"},
         "http(s)://",
     ),
+    (
+        "mlflow_tracking_uri",
+        {"stage": "growth", "mlflow_tracking_uri": "https://alice:s3cret@mlflow.example.com"},
+        "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN",
+    ),
+    (
+        "mlflow_tracking_uri",
+        {"stage": "growth", "mlflow_tracking_uri": "http://token@mlflow.internal:5000/"},
+        "remove the credentials",
+    ),
     ("serving", {"serving": "stream"}, "'stream' is not in"),
     ("serving", {"serving": ""}, "'' is not in"),
     ("ci_provider", {"ci_provider": "jenkins"}, "'jenkins' is not in"),
