@@ -46,9 +46,14 @@ def load_yaml(text: str) -> object:
     return yaml.load(text, Loader=YamlLoader)
 
 
+def load_yaml_documents(text: str) -> list[object]:
+    """Parse every document of a YAML stream (Kubernetes manifests may hold several)."""
+    return list(yaml.load_all(text, Loader=YamlLoader))
+
+
 PARSERS: dict[str, Callable[[str], object]] = {
-    ".yml": load_yaml,
-    ".yaml": load_yaml,
+    ".yml": load_yaml_documents,
+    ".yaml": load_yaml_documents,
     ".toml": tomllib.loads,
     ".json": json.loads,
     ".py": ast.parse,

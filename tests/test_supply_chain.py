@@ -92,7 +92,10 @@ def test_a_dependency_added_without_locking_fails_the_locked_install(default: Pr
     pyproject = default.root / "pyproject.toml"
     original = pyproject.read_text(encoding="utf-8")
     lock = (default.root / "uv.lock").read_text(encoding="utf-8")
-    pyproject.write_text(original.replace("dependencies = [", 'dependencies = [\n    "pyyaml",', 1))
+    # a new requirement (a bound on one the project has: no download needed to resolve it)
+    changed = original.replace('"joblib>=1.3"', '"joblib>=1.3,<99"', 1)
+    assert changed != original
+    pyproject.write_text(changed, encoding="utf-8")
     try:
         for args, env in (
             (["uv", "lock", "--check"], {}),
