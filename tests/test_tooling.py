@@ -30,8 +30,12 @@ def test_unparseable_files_reports_each_format(tmp_path: Path) -> None:
     (tmp_path / "c.json").write_text("{'single': 'quotes'}")
     (tmp_path / "d.py").write_text("def f(:\n")
     (tmp_path / "fine.yml").write_text("a: 1\n")
+    (tmp_path / "manifests.yaml").write_text("kind: A\n---\nkind: B\n")  # a stream is fine
+    (tmp_path / "z.yaml").write_text("kind: A\n---\nkind: [\n")  # a broken 2nd document
     broken = unparseable_files(tmp_path)
-    assert [line.split(":")[0] for line in broken] == ["a.yaml", "b.toml", "c.json", "d.py"]
+    assert [line.split(":")[0] for line in broken] == [
+        "a.yaml", "b.toml", "c.json", "d.py", "z.yaml"
+    ]  # fmt: skip
 
 
 def test_checks_skip_virtual_environments(tmp_path: Path) -> None:
