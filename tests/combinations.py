@@ -204,8 +204,10 @@ MATURITY_REALTIME_FILES = {
     "deploy/rollout.yaml",
     "loadtest/locustfile.py",
     "src/{package}/monitoring.py",
+    "src/{package}/outcomes.py",
     "src/{package}/routing.py",
     "src/{package}/service.py",
+    "tests/test_outcomes.py",
     "tests/test_routing.py",
     "tests/test_service.py",
 }
