@@ -193,10 +193,15 @@ GROWTH_CI_FILES = {"github": {".github/workflows/train.yml"}, "gitlab": set(), "
 # Maturity: monitoring and the drift job at every serving; routing, fallbacks and the
 # load test with an API; the deployment (Kustomize, Argo) and its workflows.
 MATURITY_FILES = {
+    "docs/status/online-evaluation.md",
     "src/{package}/drift.py",
+    "src/{package}/online_eval.py",
     "src/{package}/promotion.py",
+    "src/{package}/roi.py",
     "src/{package}/scorers.py",
+    "src/{package}/sequential.py",
     "tests/test_drift.py",
+    "tests/test_online_eval.py",
     "tests/test_promotion.py",
     "tests/test_scorers.py",
 }
