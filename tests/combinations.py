@@ -212,6 +212,7 @@ MATURITY_REALTIME_FILES = {
     "src/{package}/outcomes.py",
     "src/{package}/routing.py",
     "src/{package}/service.py",
+    "src/{package}/simulate.py",
     "tests/test_outcomes.py",
     "tests/test_routing.py",
     "tests/test_service.py",
