@@ -56,7 +56,7 @@ def main() -> None:
     joined, counts = join_outcomes([logs], [outcomes], horizon_days=30)
     json_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    batch, batch_counts = join_outcomes(
+    batch, _ = join_outcomes(
         [folder / "scored.parquet"], [folder / "outcomes.parquet"], horizon_days=30
     )
     parquet_seconds = time.perf_counter() - start
