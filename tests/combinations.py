@@ -194,10 +194,15 @@ GROWTH_CI_FILES = {"github": {".github/workflows/train.yml"}, "gitlab": set(), "
 # Maturity: monitoring and the drift job at every serving; routing, fallbacks and the
 # load test with an API; the deployment (Kustomize, Argo) and its workflows.
 MATURITY_FILES = {
+    "docs/status/online-evaluation.md",
     "src/{package}/drift.py",
+    "src/{package}/online_eval.py",
     "src/{package}/promotion.py",
+    "src/{package}/roi.py",
     "src/{package}/scorers.py",
+    "src/{package}/sequential.py",
     "tests/test_drift.py",
+    "tests/test_online_eval.py",
     "tests/test_promotion.py",
     "tests/test_scorers.py",
 }
@@ -205,8 +210,11 @@ MATURITY_REALTIME_FILES = {
     "deploy/rollout.yaml",
     "loadtest/locustfile.py",
     "src/{package}/monitoring.py",
+    "src/{package}/outcomes.py",
     "src/{package}/routing.py",
     "src/{package}/service.py",
+    "src/{package}/simulate.py",
+    "tests/test_outcomes.py",
     "tests/test_routing.py",
     "tests/test_service.py",
 }

@@ -52,6 +52,9 @@ CONTRACT_METRICS = {
     "drift_detected",
     "drift_share",
     "kube_job_status_failed",
+    # pushed by the online evaluation (make online-eval, job online-eval)
+    "model_performance_degraded",
+    "online_decision",
 }
 
 

@@ -22,6 +22,9 @@ import pyarrow.parquet as pq
 from sklearn.pipeline import Pipeline
 
 PREDICTION_COLUMN = "prediction"
+# Each scored row's key, to join its true outcome with later: the input's own column of
+# this name when it has one, else ``<input file stem>-<row number>`` (stable on a rerun).
+ROW_ID_COLUMN = "row_id"
 CHUNK_ROWS = 50_000
 
 
@@ -55,6 +58,14 @@ def predict_frame(model: Pipeline, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**columns)
 
 
+def with_row_ids(frame: pd.DataFrame, source: Path, start: int) -> pd.DataFrame:
+    """Add the :data:`ROW_ID_COLUMN` key of rows ``start``, ``start + 1``... of ``source``."""
+    if ROW_ID_COLUMN in frame.columns:
+        return frame
+    ids = [f"{source.stem}-{row}" for row in range(start, start + len(frame))]
+    return frame.assign(**{ROW_ID_COLUMN: ids})
+
+
 def is_parquet(path: Path) -> bool:
     """Whether a path names a Parquet file."""
     return path.suffix.lower() in (".parquet", ".pq")
@@ -86,7 +97,8 @@ def predict_file(
     schema: pa.Schema | None = None
     try:
         for chunk in read_chunks(input_path, chunk_rows):
-            table = pa.Table.from_pandas(predict_frame(model, chunk), preserve_index=False)
+            scored = with_row_ids(predict_frame(model, chunk), input_path, rows)
+            table = pa.Table.from_pandas(scored, preserve_index=False)
             if writer is None:
                 schema = table.schema  # every chunk is written with the first one's types
                 kind = pq.ParquetWriter if is_parquet(output_path) else pa_csv.CSVWriter

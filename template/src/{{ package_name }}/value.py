@@ -19,6 +19,30 @@ import pandas as pd
 from .config import Task
 
 
+def prediction_values(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    task: Task,
+    value: Mapping[str, float],
+    positive: object = None,
+) -> np.ndarray:
+    """Money made by each prediction of ``y_pred`` given the outcome in ``y_true``."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if task == "regression":
+        errors = np.abs(y_true.astype(float) - y_pred.astype(float))
+        return value["correct"] - value["per_unit_error"] * errors
+    correct = y_true == y_pred
+    if task == "multiclass_classification":
+        return np.where(correct, value["correct"], -value["error"])
+    false_positive = (y_pred == positive) & (y_true != positive)
+    false_negative = (y_pred != positive) & (y_true == positive)
+    return np.select(
+        [correct, false_positive, false_negative],
+        [value["correct"], -value["false_positive"], -value["false_negative"]],
+        0.0,
+    )
+
+
 def business_value(
     y_true: np.ndarray,
     y_pred: np.ndarray,
@@ -27,20 +51,7 @@ def business_value(
     positive: object = None,
 ) -> float:
     """Money made by the predictions ``y_pred`` of the outcomes ``y_true``."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if task == "regression":
-        errors = np.abs(y_true.astype(float) - y_pred.astype(float))
-        return float(value["correct"] * len(y_true) - value["per_unit_error"] * errors.sum())
-    correct = int((y_true == y_pred).sum())
-    if task == "multiclass_classification":
-        return float(value["correct"] * correct - value["error"] * (len(y_true) - correct))
-    false_positives = int(((y_pred == positive) & (y_true != positive)).sum())
-    false_negatives = int(((y_pred != positive) & (y_true == positive)).sum())
-    return float(
-        value["correct"] * correct
-        - value["false_positive"] * false_positives
-        - value["false_negative"] * false_negatives
-    )
+    return float(prediction_values(y_true, y_pred, task, value, positive).sum())
 
 
 def trivial_predictions(train_target: pd.Series, rows: int, task: Task) -> np.ndarray:
