@@ -4,16 +4,21 @@ Every file the pipeline, the batch scoring and the drift job write goes through
 :func:`atomic_path`: the content is written to a hidden temporary file in the same
 folder and renamed over the target only once it is complete, so an interrupted run
 (an error, Ctrl-C, a kill) leaves the previous file as it was, never a partial one.
+:func:`stop` is the handler for SIGTERM: it removes the unfinished files and exits.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
+
+UNFINISHED: set[Path] = set()  # the temporary paths being written right now
 
 
 @contextmanager
@@ -31,12 +36,23 @@ def atomic_path(target: Path, directory: bool = False) -> Iterator[Path]:
         handle, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
         os.close(handle)
         temporary = Path(name)
+    UNFINISHED.add(temporary)
     try:
         yield temporary
         replace(temporary, target)
     except BaseException:
         remove(temporary)
         raise
+    finally:
+        UNFINISHED.discard(temporary)
+
+
+def stop(number: int, frame: FrameType | None = None) -> None:
+    """Signal handler: remove the unfinished files, say so, exit with 128 + the signal."""
+    for path in list(UNFINISHED):
+        remove(path)
+    print(f"stopped by signal {number}: nothing half-written left behind", file=sys.stderr)
+    os._exit(128 + number)  # at once, even from inside a reader's C code
 
 
 def replace(source: Path, target: Path) -> None:
