@@ -124,9 +124,7 @@ def check_deployment(root: Path, answers: dict[str, Any], package: str, tmp: Pat
     assert set(report["metrics"]) <= CONTRACT_METRICS, report["metrics"]
     assert "drift_detected" in report["metrics"]
     if realtime:
-        assert {"http_responses_total", "predict_latency_seconds_bucket"} <= set(
-            report["metrics"]
-        )
+        assert {"http_responses_total", "predict_latency_seconds_bucket"} <= set(report["metrics"])
         assert report["validated"].count("Rollout") == len(OVERLAYS)
     for path in argocd:
         app = yaml.safe_load(path.read_text(encoding="utf-8"))
