@@ -46,6 +46,8 @@ BATCH_KINDS = [
 # kube-state-metrics' job status.
 CONTRACT_METRICS = {
     "predict_requests_total",
+    "http_responses_total",
+    "prediction_log_errors_total",
     "predict_latency_seconds_bucket",
     "fallback_answers_total",
     "model_up",
@@ -133,9 +135,7 @@ def check_deployment(root: Path, answers: dict[str, Any], package: str, tmp: Pat
     assert set(report["metrics"]) <= CONTRACT_METRICS, report["metrics"]
     assert "drift_detected" in report["metrics"]
     if realtime:
-        assert {"predict_requests_total", "predict_latency_seconds_bucket"} <= set(
-            report["metrics"]
-        )
+        assert {"http_responses_total", "predict_latency_seconds_bucket"} <= set(report["metrics"])
         assert report["validated"].count("Rollout") == len(OVERLAYS)
     assert [p.name for p in argocd] == ["production.yaml", "project.yaml", "staging.yaml"]
     project = yaml.safe_load((root / "deploy" / "argocd" / "project.yaml").read_text("utf-8"))

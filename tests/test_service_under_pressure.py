@@ -292,6 +292,8 @@ def test_at_maturity_a_broken_model_degrades_and_nothing_left_is_a_503(
                 assert len(body["predictions"]) == 3
             else:
                 assert ready_status == 503 and status == 503
-                assert body["detail"].startswith("no model can answer: champion:"), body
+                assert body["detail"].startswith("no model can answer: champion cannot"), body
+                assert str(broken) not in body["detail"]
+                assert ready["detail"] == body["detail"]  # no path, no exception text
             assert server.alive()
         assert "variant champion is down" in server.output()

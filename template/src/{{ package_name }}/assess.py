@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from .atomic import write_text
 from .config import Task
 
 
@@ -97,6 +98,5 @@ def to_markdown(report: dict[str, Any]) -> str:
 
 def write_assessment(report: dict[str, Any], json_path: Path, markdown_path: Path) -> None:
     """Write the assessment as JSON and as Markdown."""
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    markdown_path.write_text(to_markdown(report), encoding="utf-8")
+    write_text(json_path, json.dumps(report, indent=2) + "\n")
+    write_text(markdown_path, to_markdown(report))

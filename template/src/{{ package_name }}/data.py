@@ -14,6 +14,7 @@ import pandas as pd
 from sklearn import datasets
 from sklearn.model_selection import train_test_split
 
+from .atomic import atomic_path
 from .config import DataParams, Task
 
 SAMPLE_DATASETS = {
@@ -64,4 +65,5 @@ def split(frame: pd.DataFrame, params: DataParams, task: Task) -> tuple[pd.DataF
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write a table as CSV, creating the folder if needed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
+    with atomic_path(path) as temporary:
+        frame.to_csv(temporary, index=False)

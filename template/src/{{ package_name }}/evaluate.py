@@ -10,6 +10,7 @@ import pandas as pd
 from sklearn import metrics
 from sklearn.pipeline import Pipeline
 
+from .atomic import write_text
 from .config import Task
 
 
@@ -59,5 +60,4 @@ def evaluate_model(
 
 def write_metrics(scores: dict[str, float], path: Path) -> None:
     """Write metrics as JSON, the format ``dvc metrics`` reads."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(scores, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_text(path, json.dumps(scores, indent=2, sort_keys=True) + "\n")

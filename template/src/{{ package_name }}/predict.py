@@ -5,6 +5,12 @@ input is. The format follows the file extension (``.parquet`` or CSV otherwise).
 model runs once per batch of rows: a classifier gives its class probabilities and its
 prediction is the most probable class, so the two never disagree.
 :func:`measure_throughput` tells how fast one process scores single requests.
+
+The output is written whole or not at all (see :mod:`.atomic`), and never over the
+input. A file that cannot be scored (empty, a missing column, text or true/false in a
+numeric column, a value that is not finite, not CSV or not Parquet) raises
+:class:`InputFileError`, whose one-line message names the file, the row and column, and
+the fix; the previous output, if any, is left as it was.
 """
 
 from __future__ import annotations
@@ -21,11 +27,18 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from sklearn.pipeline import Pipeline
 
+from .atomic import atomic_path, same_file
+
 PREDICTION_COLUMN = "prediction"
 # Each scored row's key, to join its true outcome with later: the input's own column of
 # this name when it has one, else ``<input file stem>-<row number>`` (stable on a rerun).
 ROW_ID_COLUMN = "row_id"
 CHUNK_ROWS = 50_000
+SHOWN_VALUE_CHARACTERS = 40
+
+
+class InputFileError(ValueError):
+    """A batch input that cannot be scored; the message says where and how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +93,104 @@ def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFra
         yield from pd.read_csv(path, chunksize=chunk_rows)
 
 
+def read_input(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """:func:`read_chunks`, with an unreadable file told in one line."""
+    kind = "Parquet" if is_parquet(path) else "CSV"
+    try:
+        yield from read_chunks(path, chunk_rows)
+    except FileNotFoundError as error:
+        raise InputFileError(f"{path}: no such file: check the --input path") from error
+    except pd.errors.EmptyDataError as error:
+        raise InputFileError(
+            f"{path}: the file is empty: give a header row naming the features, then the rows"
+        ) from error
+    except pd.errors.ParserError as error:
+        reason = str(error).strip().splitlines()[-1]
+        raise InputFileError(f"{path}: not a well-formed CSV ({reason}): fix that line") from error
+    except UnicodeDecodeError as error:
+        raise InputFileError(f"{path}: not UTF-8 text: save it as UTF-8 CSV") from error
+    except (pa.ArrowException, OSError) as error:
+        reason = str(error).strip().splitlines()[0][:120]
+        raise InputFileError(
+            f"{path}: cannot be read as {kind} ({reason}): write a real {kind} file, "
+            f"or give it the extension of its format"
+        ) from error
+
+
+def feature_kinds(model: Pipeline) -> dict[str, str]:
+    """Each feature the model reads, with the name of the step that transforms it.
+
+    ``numeric`` features must hold numbers; the kinds of other steps are their own.
+    """
+    kinds = {str(name): "numeric" for name in model.feature_names_in_}
+    preprocessor = model.steps[0][1]
+    for name, _, columns in getattr(preprocessor, "transformers_", []):
+        if name != "remainder" and isinstance(columns, list | tuple):
+            kinds.update({str(column): name for column in columns})
+    return kinds
+
+
+def shown(value: object) -> str:
+    """A cell's value, cut short enough for a one-line message."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_VALUE_CHARACTERS else text[:SHOWN_VALUE_CHARACTERS] + "…"
+
+
+def check_chunk(frame: pd.DataFrame, kinds: dict[str, str], path: Path, first_row: int) -> None:
+    """Raise :class:`InputFileError` at the first column or cell the model cannot score.
+
+    ``first_row`` is the 1-based row number, in the file, of the chunk's first row.
+    """
+    missing = [name for name in kinds if name not in frame.columns]
+    if missing and len(frame.columns) == 1 and ";" in str(frame.columns[0]):
+        raise InputFileError(f"{path}: the columns are separated by ';': save it comma-separated")
+    if missing:
+        raise InputFileError(
+            f"{path}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
+            f"the model reads {len(kinds)} feature columns; add the missing ones"
+        )
+    if frame.empty:
+        return
+    for name, kind in kinds.items():
+        column = frame[name]
+        if kind != "numeric" or pd.api.types.is_numeric_dtype(column.dtype):
+            if kind == "numeric" and pd.api.types.is_bool_dtype(column.dtype):
+                raise InputFileError(
+                    f"{path}: column {name!r} holds true/false values where the model "
+                    "expects numbers: write them as 1/0"
+                )
+            if kind == "numeric":
+                check_finite(column, path, first_row)
+            continue
+        if is_parquet(path):
+            raise InputFileError(
+                f"{path}: column {name!r} is stored as text ({column.dtype}), not as "
+                "numbers: write it with a numeric type"
+            )
+        numbers = pd.to_numeric(column, errors="coerce")
+        bad = (numbers.isna() & column.notna()).to_numpy()
+        if not bad.any():  # numbers read as text (Dask's path): check them as numbers
+            check_finite(numbers, path, first_row)
+            continue
+        position = int(bad.argmax())
+        raise InputFileError(
+            f"{path}: row {first_row + position}, column {name!r}: "
+            f"{shown(column.iloc[position])} is not a number: correct it or leave the cell empty"
+        )
+
+
+def check_finite(column: pd.Series, path: Path, first_row: int) -> None:
+    """Raise :class:`InputFileError` at the first infinite value of a numeric column."""
+    values = column.to_numpy(dtype=float, na_value=np.nan)
+    infinite = np.isinf(values)
+    if infinite.any():
+        position = int(infinite.argmax())
+        raise InputFileError(
+            f"{path}: row {first_row + position}, column {column.name!r}: {values[position]} "
+            "is not a finite number: correct it or leave the cell empty"
+        )
+
+
 def predict_file(
     model: Pipeline,
     input_path: Path,
@@ -89,28 +200,40 @@ def predict_file(
 ) -> int:
     """Score ``input_path`` into ``output_path`` and return the number of rows.
 
-    ``progress`` is called with the running row count after each chunk.
+    ``progress`` is called with the running row count after each chunk. The output
+    appears only once every row is scored; until then the previous one stays.
     """
-    output_path.parent.mkdir(parents=True, exist_ok=True)
+    if same_file(input_path, output_path):
+        raise InputFileError(
+            f"{output_path}: the output would overwrite the input {input_path}: "
+            "choose another --output"
+        )
+    kinds = feature_kinds(model)
     rows = 0
-    writer: pq.ParquetWriter | pa_csv.CSVWriter | None = None
-    schema: pa.Schema | None = None
-    try:
-        for chunk in read_chunks(input_path, chunk_rows):
-            scored = with_row_ids(predict_frame(model, chunk), input_path, rows)
-            table = pa.Table.from_pandas(scored, preserve_index=False)
-            if writer is None:
-                schema = table.schema  # every chunk is written with the first one's types
-                kind = pq.ParquetWriter if is_parquet(output_path) else pa_csv.CSVWriter
-                writer = kind(output_path, schema)
-            # Arrow's writers format numbers far faster than pandas' to_csv.
-            writer.write_table(table.cast(schema))
-            rows += table.num_rows
-            if progress is not None:
-                progress(rows)
-    finally:
-        if writer is not None:
-            writer.close()
+    with atomic_path(output_path) as temporary:
+        writer: pq.ParquetWriter | pa_csv.CSVWriter | None = None
+        schema: pa.Schema | None = None
+        try:
+            for chunk in read_input(input_path, chunk_rows):
+                check_chunk(chunk, kinds, input_path, rows + 1)
+                if chunk.empty:
+                    continue
+                scored = with_row_ids(predict_frame(model, chunk), input_path, rows)
+                table = pa.Table.from_pandas(scored, preserve_index=False)
+                if writer is None:
+                    schema = table.schema  # every chunk is written with the first one's types
+                    kind = pq.ParquetWriter if is_parquet(output_path) else pa_csv.CSVWriter
+                    writer = kind(temporary, schema)
+                # Arrow's writers format numbers far faster than pandas' to_csv.
+                writer.write_table(table.cast(schema))
+                rows += table.num_rows
+                if progress is not None:
+                    progress(rows)
+        finally:
+            if writer is not None:
+                writer.close()
+        if rows == 0:
+            raise InputFileError(f"{input_path}: no rows to score, only a header: add rows")
     return rows
 
 

@@ -11,6 +11,7 @@ from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
 
+from .atomic import atomic_path
 from .config import Task, TrainParams
 from .features import build_preprocessor, feature_columns
 
@@ -52,9 +53,9 @@ def train_model(frame: pd.DataFrame, target: str, task: Task, params: TrainParam
 
 
 def save_model(model: Pipeline, path: Path) -> None:
-    """Persist a fitted pipeline with joblib."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, path)
+    """Persist a fitted pipeline with joblib (whole or not at all: the previous one stays)."""
+    with atomic_path(path) as temporary:
+        joblib.dump(model, temporary)
 
 
 def load_model(path: Path) -> Pipeline:
