@@ -135,7 +135,7 @@ def test_a_clean_upgrade_says_what_to_do_next(template_repo: Path, tmp_path: Pat
     commit_all(project, "Evaluated")
     outcome = run_upgrade_module(project)
     assert outcome.code == 0, outcome
-    assert outcome.last_line == "now at growth: review `git diff`, run `make all`, then commit"
+    assert outcome.last_line == "now at growth: review `git diff --cached`, run `make all`, then commit"
     assert answers_of(project)["stage"] == "growth"
     assert git(project, "diff", "--name-only", "--diff-filter=U") == ""
 
@@ -176,7 +176,9 @@ def test_dirty_tree_is_refused(template_repo: Path, tmp_path: Path) -> None:
     outcome = run_upgrade_module(project)
     assert outcome.code == 2
     assert outcome.last_line == (
-        "make upgrade: 1 uncommitted change(s): commit or stash them, then run make upgrade"
+        "make upgrade: uncommitted changes in reports/metrics.json: commit them "
+        "(git add -A && git commit) or set them aside (git stash --include-untracked), "
+        "then run make upgrade"
     )
     assert answers_of(project)["stage"] == "mvp"
 
@@ -226,7 +228,7 @@ def test_growth_to_maturity_adds_the_layer_and_keeps_the_team_work(growth_projec
     outcome = run_upgrade_module(growth_project)
     assert outcome.code == 0, outcome
     assert "stage gate: go, roc_auc 0.9500 >= 0.85" in outcome.out
-    assert outcome.last_line == "now at maturity: review `git diff`, run `make all`, then commit"
+    assert outcome.last_line == "now at maturity: review `git diff --cached`, run `make all`, then commit"
     assert answers_of(growth_project)["stage"] == "maturity"
     for added in MATURITY_ADDED:
         assert (growth_project / added).is_file(), added
