@@ -9,16 +9,20 @@ the project's own ``make all``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import copier
 import pytest
 import yaml
-from conftest import ROOT, project_env, run, run_upgrade_module
+from conftest import FIGURES, ROOT, project_env, run, run_upgrade_module
 
 GIT_USER = {
     "GIT_AUTHOR_NAME": "mlstages tests",
@@ -135,7 +139,10 @@ def test_a_clean_upgrade_says_what_to_do_next(template_repo: Path, tmp_path: Pat
     commit_all(project, "Evaluated")
     outcome = run_upgrade_module(project)
     assert outcome.code == 0, outcome
-    assert outcome.last_line == "now at growth: review `git diff --cached`, run `make all`, then commit"
+    assert (
+        outcome.last_line
+        == "now at growth: review `git diff --cached`, run `make all`, then commit"
+    )
     assert answers_of(project)["stage"] == "growth"
     assert git(project, "diff", "--name-only", "--diff-filter=U") == ""
 
@@ -228,7 +235,10 @@ def test_growth_to_maturity_adds_the_layer_and_keeps_the_team_work(growth_projec
     outcome = run_upgrade_module(growth_project)
     assert outcome.code == 0, outcome
     assert "stage gate: go, roc_auc 0.9500 >= 0.85" in outcome.out
-    assert outcome.last_line == "now at maturity: review `git diff --cached`, run `make all`, then commit"
+    assert (
+        outcome.last_line
+        == "now at maturity: review `git diff --cached`, run `make all`, then commit"
+    )
     assert answers_of(growth_project)["stage"] == "maturity"
     for added in MATURITY_ADDED:
         assert (growth_project / added).is_file(), added
@@ -302,3 +312,122 @@ def test_make_upgrade_twice_in_an_installed_project_then_make_all(
     assert "challenger random_forest" in result.stdout and " passed" in result.stdout
     assert (project / "models" / "reference.parquet").is_file()
     assert yaml.safe_load((project / "params.yaml").read_text())["data"]["test_size"] == 0.25
+
+
+# Interruptions: the real upgrade process, stopped at points found on disk while it runs.
+SCRATCH = Path(".git/mlstages-upgrade")
+POINTS = {
+    # a scratch folder exists: the clone is being made, Copier has not started
+    "early": lambda project, new_file: (project / SCRATCH / "tmp").is_dir(),
+    # Copier is writing the new stage's files into the scratch clone
+    "mid-write": lambda project, new_file: (project / SCRATCH / "project" / new_file).is_file(),
+    # the result is saved and being applied to the work tree
+    "late": lambda project, new_file: (project / ".git/mlstages-upgrade-applying").is_file(),
+}
+TRANSITIONS = {
+    # name: (first stage, arguments, a file Copier writes for the new stage)
+    "mvp->growth": ("mvp", (), f"src/{PACKAGE}/tracking.py"),
+    "growth->maturity": ("growth", (), f"src/{PACKAGE}/drift.py"),
+    "mvp->maturity": ("mvp", ("--to", "maturity"), f"src/{PACKAGE}/drift.py"),
+}
+
+
+def snapshot(project: Path) -> tuple[dict[str, bytes], str]:
+    """Every file of the work tree, byte for byte, and what git says about it."""
+    files = {
+        str(path.relative_to(project)): path.read_bytes()
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(project).parts
+    }
+    return files, git(project, "status", "--porcelain", "--untracked-files=all")
+
+
+def upgrade_process(project: Path, *args: str, tmp: Path) -> subprocess.Popen[str]:
+    """``make upgrade``'s module as a real process of its own (a session, as in a terminal)."""
+    env = project_env({"PYTHONPATH": str(project / "src"), "TMPDIR": str(tmp)})
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    return subprocess.Popen(
+        [sys.executable, "-m", f"{PACKAGE}.upgrade", *args], cwd=project, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def team_projects(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Per transition: a committed project with team edits, and its uninterrupted upgrade."""
+    prepared = {}
+    for name, (stage, args, _) in TRANSITIONS.items():
+        base = tmp_path_factory.mktemp(name.replace(">", ""))
+        project = generate(template_repo, base / "project", stage=stage)
+        if stage == "mvp":
+            make_user_edits(project)
+        else:
+            edit(project / "params.yaml", "test_size: 0.2", "test_size: 0.3")
+            edit(project / "business.yaml", "team_size: 2", "team_size: 5")
+            record_metric(project, 0.95)
+            commit_all(project, "Team edits at growth")
+        reference = base / "reference"
+        git(base, "clone", "-q", str(project), str(reference))
+        outcome = run_upgrade_module(reference, *args)
+        assert outcome.code in (0, 1), outcome
+        prepared[name] = (project, snapshot(reference))
+    return prepared
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
+@pytest.mark.parametrize("point", list(POINTS))
+@pytest.mark.parametrize("transition", list(TRANSITIONS))
+def test_an_interrupted_upgrade_leaves_the_tree_as_before_or_fully_upgraded(
+    team_projects: dict, transition: str, point: str, signal_name: str, tmp_path: Path
+) -> None:
+    original, upgraded = team_projects[transition]
+    project = tmp_path / "project"
+    git(tmp_path, "clone", "-q", str(original), str(project))
+    before = snapshot(project)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    process = upgrade_process(project, *TRANSITIONS[transition][1], tmp=temp)
+    reached = POINTS[point]
+    deadline = time.monotonic() + 120
+    while process.poll() is None and not reached(project, TRANSITIONS[transition][2]):
+        assert time.monotonic() < deadline, "the upgrade never reached the point"
+        time.sleep(0.002)
+    hit = process.poll() is None
+    if signal_name == "SIGINT":  # Ctrl-C in a terminal: the whole foreground group
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGINT)
+    else:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+    output, _ = process.communicate(timeout=120)
+    time.sleep(0.2)  # a child still applying (its own session) finishes its step
+    for _ in range(100):
+        if not (project / ".git/index.lock").exists():
+            break
+        time.sleep(0.05)
+    after = snapshot(project)
+    if after == before:
+        outcome = "as before"
+    else:
+        if (project / ".git/mlstages-upgrade-applying").exists():  # killed while applying
+            refused = run_upgrade_module(project)
+            assert refused.last_line.endswith("run make upgrade RECOVER=1 to finish it")
+            recovered = run_upgrade_module(project, "--recover")
+            assert recovered.code == 0, recovered
+            outcome = "fully upgraded after RECOVER=1"
+        else:
+            outcome = "fully upgraded"
+        assert snapshot(project) == upgraded, f"{outcome}? {output}"
+    if signal_name == "SIGINT":
+        assert not (project / SCRATCH).exists()
+    assert list(temp.iterdir()) == [], "temporary folders left behind"
+    FIGURES.append(
+        f"upgrade interrupted: {transition:17} {point:9} {signal_name:7} -> {outcome}"
+        + ("" if hit else " (the run ended before the point)")
+    )
+    # after a kill, the next upgrade sweeps what was left and runs to its end
+    if outcome == "as before" and signal_name == "SIGKILL" and point == "mid-write":
+        again = run_upgrade_module(project, *TRANSITIONS[transition][1])
+        assert again.code in (0, 1), again
+        assert snapshot(project) == upgraded
+        assert not (project / SCRATCH).exists()
