@@ -139,6 +139,13 @@ def test_a_clean_upgrade_says_what_to_do_next(template_repo: Path, tmp_path: Pat
     commit_all(project, "Evaluated")
     outcome = run_upgrade_module(project)
     assert outcome.code == 0, outcome
+    assert "what changes for you:" in outcome.out, outcome.out
+    assert "  new pipeline stages (make pipeline): validate, tune\n" in outcome.out
+    assert "contract" in outcome.out.split("new commands (make help):")[1].splitlines()[0]
+    assert "  new params.yaml sections: tune, tracking" in outcome.out
+    assert "  tuned from now on, best value used: C (your 1.0 and [0.01, 0.1, 1.0, 10.0])" in (
+        outcome.out
+    )
     assert (
         outcome.last_line
         == "now at growth: review `git diff --cached`, run `make all`, then commit"

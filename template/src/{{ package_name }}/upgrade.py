@@ -183,6 +183,23 @@ def make_targets(makefile: str) -> list[str]:
     return re.findall(r"^([\w-]+):.*## ", makefile, flags=re.MULTILINE)
 
 
+def tuning_note(params_before: str, params_after: str) -> list[str]:
+    """Say which of the team's hyper-parameters the new ``tune`` stage searches."""
+    before = yaml.safe_load(params_before) or {}
+    after = yaml.safe_load(params_after) or {}
+    if "tune" in before or "tune" not in after:
+        return []
+    team = after.get("train", {}).get("hyperparameters", {})
+    searched = [
+        f"{name} (your {team[name]} and {after['tune']['space'][name]})"
+        for name in after["tune"].get("space", {})
+        if name in team
+    ]
+    if not searched:
+        return []
+    return [f"  tuned from now on, best value used: {', '.join(searched)}"]
+
+
 def what_changes(commit: str, before: dict) -> list[str]:
     """Short lines on what the new stage brings: stages, commands, settings."""
     show = scratch_update.show
@@ -204,6 +221,7 @@ def what_changes(commit: str, before: dict) -> list[str]:
         *new("new params.yaml sections", list(yaml.safe_load(show("HEAD", "params.yaml")) or {}),
              list(yaml.safe_load(show(commit, "params.yaml")) or {})),
     ]  # fmt: skip
+    lines += tuning_note(show("HEAD", "params.yaml"), show(commit, "params.yaml"))
     if settings:
         lines.append(
             "  new settings, defaults taken (change with copier update --data): "
