@@ -438,3 +438,133 @@ def test_an_interrupted_upgrade_leaves_the_tree_as_before_or_fully_upgraded(
         assert again.code in (0, 1), again
         assert snapshot(project) == upgraded
         assert not (project / SCRATCH).exists()
+
+
+# The CI upgrade scripts, run as written in a clean clone whose origin is a bare repository;
+# only the forge's API call (gh pr create, curl to GitLab's API) is a recording stand-in.
+RECORDER = """#!/bin/sh
+printf '%s\\n' "$@" > "$RECORD/args"
+while [ $# -gt 0 ]; do [ "$1" = --body-file ] && cp "$2" "$RECORD/body"; shift; done
+exit 0
+"""
+
+
+def ci_clone(project: Path, tmp_path: Path, forge_command: str) -> tuple[Path, Path, dict]:
+    """A bare origin, a fresh installed clone of it, and the environment of a CI runner."""
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(project), str(origin))
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "-q", str(origin), str(work))
+    run(["make", "install"], work, timeout=600)
+    record, stand_ins = tmp_path / "record", tmp_path / "bin"
+    record.mkdir()
+    stand_ins.mkdir()
+    (stand_ins / forge_command).write_text(RECORDER)
+    (stand_ins / forge_command).chmod(0o755)
+    env = project_env(
+        {"RECORD": str(record), "PATH": f"{stand_ins}{os.pathsep}{os.environ['PATH']}"}
+    )
+    return origin, work, env
+
+
+def run_script(script: str, cwd: Path, env: dict) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-e", "-c", script], cwd=cwd, env=env,
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+
+
+def conflicting_project(template_repo: Path, dst: Path, ci_provider: str) -> Path:
+    project = generate(template_repo, dst, ci_provider=ci_provider, serving="batch")
+    edit(
+        project / "README.md", "project at the **mvp** stage", "project at the **mvp** stage (team)"
+    )
+    record_metric(project, 0.99)
+    commit_all(project, "Team edits")
+    return project
+
+
+@pytest.mark.slow
+def test_github_upgrade_step_as_written_pushes_a_branch_and_opens_a_draft_listing_conflicts(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = conflicting_project(template_repo, tmp_path / "project", "github")
+    workflow = yaml.safe_load((project / ".github/workflows/upgrade.yml").read_text())
+    steps = {step.get("name"): step for step in workflow["jobs"]["upgrade"]["steps"]}
+    origin, work, env = ci_clone(project, tmp_path, "gh")
+    runner = tmp_path / "runner-temp"
+    runner.mkdir()
+    env.update(
+        GITHUB_RUN_ID="7", GITHUB_REPOSITORY="My-Team/My-ML-Project",
+        GITHUB_SERVER_URL="https://github.com", RUNNER_TEMP=str(runner), REF="", FORCE="1",
+        GH_TOKEN="token",
+    )  # fmt: skip
+    # no token: one line naming the secret
+    check = run_script(steps["Check the upgrade token"]["run"], work, {**env, "UPGRADE_TOKEN": ""})
+    assert check.returncode == 1
+    assert check.stdout.strip().startswith(
+        "::error::the repository secret UPGRADE_TOKEN is not set"
+    )
+    script = steps["Upgrade on a branch and open a pull request"]["run"]
+    # a refused upgrade fails the job: nothing pushed, no pull request
+    failed = run_script(script, work, {**env, "STAGE": "mvp"})
+    assert failed.returncode == 2, failed.stdout + failed.stderr
+    assert failed.stdout.splitlines()[-1].startswith("::error::the upgrade failed (exit 2): ")
+    assert "upgrade/mvp-7" not in git(origin, "branch", "--list")
+    assert not (tmp_path / "record" / "args").exists()
+    # an upgrade with a conflict: the branch is pushed, the PR is a draft naming the file
+    done = run_script(script, work, {**env, "STAGE": "maturity"})
+    FIGURES.append("CI upgrade with a conflict (GitHub step output):\n" + done.stdout + done.stderr)
+    assert done.returncode == 0, done.stdout + done.stderr
+    answers = yaml.safe_load(git(origin, "show", "upgrade/maturity-7:.copier-answers.yml"))
+    assert answers["stage"] == "maturity"
+    assert answers["container_image"] == "ghcr.io/my-team/my-ml-project"
+    assert answers["git_repository_url"] == "https://github.com/My-Team/My-ML-Project.git"
+    assert "<<<<<<< " in git(origin, "show", "upgrade/maturity-7:README.md")
+    args = (tmp_path / "record" / "args").read_text().splitlines()
+    assert args[:2] == ["pr", "create"] and "--draft" in args
+    body = (tmp_path / "record" / "body").read_text()
+    assert "- `README.md`" in body and "what changes for you:" in body
+    assert git(work, "status", "--porcelain") == ""
+    assert "upgrade.log" not in git(origin, "ls-tree", "-r", "--name-only", "upgrade/maturity-7")
+
+
+@pytest.mark.slow
+def test_gitlab_upgrade_job_as_written_pushes_a_branch_and_opens_a_draft_listing_conflicts(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = conflicting_project(template_repo, tmp_path / "project", "gitlab")
+    job = yaml.safe_load((project / ".gitlab-ci.yml").read_text())["upgrade"]
+    script = next(line for line in job["script"] if "set -euo pipefail" in line)
+    origin, work, env = ci_clone(project, tmp_path, "curl")
+    push_url = "https://oauth2:token@gitlab.example/my-team/my-ml-project.git"
+    env.update(
+        CI_PIPELINE_ID="9", CI_SERVER_HOST="gitlab.example",
+        CI_PROJECT_PATH="my-team/my-ml-project",
+        CI_REGISTRY_IMAGE="registry.gitlab.example/my-team/my-ml-project",
+        CI_PROJECT_URL="https://gitlab.example/my-team/my-ml-project",
+        CI_DEFAULT_BRANCH="master",
+        CI_API_V4_URL="https://gitlab.example/api/v4", CI_PROJECT_ID="42", FORCE="1",
+        TEMPLATE_REF="", UPGRADE_TOKEN="token",
+        # git sends the job's push to the bare origin instead of the GitLab host
+        GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0=f"url.{origin}.insteadOf",
+        GIT_CONFIG_VALUE_0=push_url,
+    )  # fmt: skip
+    missing = run_script(script, work, {**env, "UPGRADE_TOKEN": ""})
+    assert missing.returncode == 1
+    assert missing.stdout.strip() == (
+        "the CI/CD variable UPGRADE_TOKEN is not set: add a project access token with the api "
+        "and write_repository scopes"
+    )
+    failed = run_script(script, work, {**env, "UPGRADE_STAGE": "mvp"})
+    assert failed.returncode == 2, failed.stdout + failed.stderr
+    assert "upgrade/mvp-9" not in git(origin, "branch", "--list")
+    done = run_script(script, work, {**env, "UPGRADE_STAGE": ""})
+    assert done.returncode == 0, done.stdout + done.stderr
+    answers = yaml.safe_load(git(origin, "show", "upgrade/next-stage-9:.copier-answers.yml"))
+    assert answers["stage"] == "growth" and "container_image" not in answers
+    args = (tmp_path / "record" / "args").read_text()
+    assert "title=Draft: Upgrade: upgrade/next-stage-9" in args
+    assert "- `README.md`" in args and "source_branch=upgrade/next-stage-9" in args
+    assert args.rstrip().endswith("https://gitlab.example/api/v4/projects/42/merge_requests")
+    assert git(work, "status", "--porcelain") == ""

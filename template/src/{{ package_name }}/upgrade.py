@@ -67,7 +67,7 @@ def stale_stages() -> tuple[str, ...]:
     if importlib.util.find_spec("dvc") is None or not Path("dvc.yaml").is_file():
         return ()
     result = subprocess.run(
-        [sys.executable, "-m", "dvc", "status", "--json", "--quiet"],
+        [sys.executable, "-m", "dvc", "status", "--json"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     try:
