@@ -291,34 +291,96 @@ def test_update_to_a_newer_template_release_keeps_the_stage(growth_project: Path
     assert "Release note: a line added in v0.2.0." in (growth_project / "README.md").read_text()
 
 
+CUSTOM_FEATURE = """
+
+# Team: the features are rounded after the generated preprocessing.
+import numpy as np  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import FunctionTransformer  # noqa: E402
+
+_generated_preprocessor = build_preprocessor
+
+
+def round_features(values: np.ndarray) -> np.ndarray:
+    \"\"\"Round standardised values to six decimals.\"\"\"
+    return np.round(values, 6)
+
+
+def build_preprocessor(features: list[str]):  # type: ignore[no-redef]
+    \"\"\"The generated preprocessing, then the team's rounding.\"\"\"
+    return make_pipeline(
+        _generated_preprocessor(features),
+        FunctionTransformer(round_features, feature_names_out="one-to-one"),
+    )
+"""
+
+
+def readme_copy_command() -> str:
+    """The set-up command of the README, as a reader copies it (copier run by ``uvx``)."""
+    readme = (ROOT / "README.md").read_text()
+    line = next(row for row in readme.splitlines() if "uvx copier copy --defaults" in row)
+    command = next(part.strip() for part in line.split("&&") if "copier copy" in part)
+    return command.removeprefix("uvx ")
+
+
+def make_upgrade(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "upgrade", *args], cwd=project, env=project_env(), capture_output=True,
+        text=True, timeout=900, check=False,
+    )  # fmt: skip
+
+
 @pytest.mark.slow
-def test_make_upgrade_twice_in_an_installed_project_then_make_all(
+def test_readme_project_upgrades_right_after_copy_then_keeps_going_after_the_template_moved(
     template_repo: Path, tmp_path: Path
 ) -> None:
-    project = generate(template_repo, tmp_path / "project")
-    run(["make", "all"], project, timeout=900)
-    commit_all(project, "First results")
-    edit(project / "params.yaml", "test_size: 0.2", "test_size: 0.25")
+    checkout = tmp_path / "mlstages"
+    git(tmp_path, "clone", "-q", str(template_repo), str(checkout))
+    env = project_env()
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # copier, as uvx
+    subprocess.run(
+        ["bash", "-c", readme_copy_command()], cwd=checkout, env=env, check=True,
+        capture_output=True, text=True,
+    )  # fmt: skip
+    project = tmp_path / "my-ml-project"
     with (project / "src" / PACKAGE / "features.py").open("a") as features:
-        features.write('\n\nTEAM_NOTE = "kept"\n')
-    commit_all(project, "Team edits")
-    upgraded = run(["make", "upgrade"], project, timeout=600)
-    assert "stage gate: go" in upgraded.stdout and "now at growth" in upgraded.stdout
+        features.write(CUSTOM_FEATURE)
+    edit(project / "params.yaml", "C: 1.0", "C: 0.5")
+    git(project, "init", "-q")
+    commit_all(project, "Generated with the README's command, and the team's feature")
+    # right after the copy, no install: the gate has no numbers, FORCE=yes is accepted
+    upgraded = make_upgrade(project, "FORCE=yes")
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+    assert "stage gate: no-go, stages out of date: prepare" in upgraded.stdout
+    assert "tuned from now on, best value used: C (your 0.5 and" in upgraded.stdout
+    assert "now at growth" in upgraded.stdout
+    assert "uv.lock" not in git(project, "diff", "--cached", "--name-only")
     commit_all(project, "Growth stage")
     result = run(["make", "all"], project, timeout=900)
     assert "promoted to champion" in result.stdout and " passed" in result.stdout
-    assert yaml.safe_load((project / "params.yaml").read_text())["data"]["test_size"] == 0.25
-    status = run(["uv", "run", "dvc", "status"], project, env=project_env()).stdout
-    assert "up to date" in status
-    # and on to maturity: the new stages run, the service's tests pass on the new packages
+    assert "round_features" in (project / "src" / PACKAGE / "features.py").read_text()
     commit_all(project, "Growth results")
-    upgraded = run(["make", "upgrade"], project, timeout=600)
-    assert "now at maturity" in upgraded.stdout
+    # stale numbers: the gate names the stages that are out of date
+    edit(project / "params.yaml", "test_size: 0.2", "test_size: 0.25")
+    commit_all(project, "A new split, not run yet")
+    stale = make_upgrade(project)
+    assert stale.returncode != 0 and "stages out of date: prepare" in stale.stdout, stale.stdout
+    assert answers_of(project)["stage"] == "growth"
+    git(project, "reset", "-q", "--hard", "HEAD~1")
+    # the template moved: the error names TEMPLATE=, which repoints the project
+    moved = checkout.rename(tmp_path / "mlstages-moved")
+    lost = make_upgrade(project)
+    assert lost.returncode != 0
+    assert "point to the template with make upgrade TEMPLATE=" in lost.stderr, lost.stderr
+    upgraded = make_upgrade(project, f"TEMPLATE={moved}")
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+    assert "stage gate: go" in upgraded.stdout and "now at maturity" in upgraded.stdout
+    assert answers_of(project)["_src_path"] == str(moved)
     commit_all(project, "Maturity stage")
     result = run(["make", "all"], project, timeout=900)
     assert "challenger random_forest" in result.stdout and " passed" in result.stdout
     assert (project / "models" / "reference.parquet").is_file()
-    assert yaml.safe_load((project / "params.yaml").read_text())["data"]["test_size"] == 0.25
+    assert "round_features" in (project / "src" / PACKAGE / "features.py").read_text()
 
 
 # Interruptions: the real upgrade process, stopped at points found on disk while it runs.
