@@ -220,6 +220,27 @@ def test_gate_without_metrics_is_a_no_go(template_repo: Path, tmp_path: Path) ->
     assert "stage gate: no-go, no roc_auc in reports/metrics.json (make pipeline)" in outcome.out
 
 
+def test_a_copier_error_changes_nothing_and_leaves_no_temporary_folder(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = generate(template_repo, tmp_path / "project", serving="batch")
+    record_metric(project, 0.97)
+    commit_all(project, "Evaluated")
+    before = snapshot(project)
+    outcome = run_upgrade_module(project, "--vcs-ref", "v9.9.9")
+    assert outcome.code == 2
+    assert outcome.last_line.startswith("make upgrade: copier update failed: ")
+    assert outcome.last_line.endswith(
+        "(nothing changed; if the template moved: make upgrade TEMPLATE=<its git URL or folder>)"
+    )
+    assert snapshot(project) == before
+    assert not (project / SCRATCH).exists()
+    nothing = run_upgrade_module(project, "--recover")
+    assert nothing.last_line == (
+        "make upgrade: nothing to recover: no saved upgrade (refs/mlstages/upgrade)"
+    )
+
+
 MATURITY_ADDED = (
     "deploy/rollout.yaml",
     "deploy/k8s/base/kustomization.yaml",

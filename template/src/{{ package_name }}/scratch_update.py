@@ -118,6 +118,7 @@ class Result:
 def sweep() -> None:
     """Remove what a killed run left under the git directory."""
     shutil.rmtree(git_dir() / SCRATCH_NAME, ignore_errors=True)
+    (git_dir() / f"{RESULT_REF}.lock").unlink(missing_ok=True)
     with contextlib.suppress(UpdateFailed):
         git("worktree", "prune")
 
@@ -222,7 +223,10 @@ def apply(commit: str, disposable: Sequence[str] = ()) -> None:
 
 def recover() -> str:
     """Finish an apply that a dead machine left half done: back to ``HEAD``, then apply."""
-    commit = git("rev-parse", "--verify", "-q", RESULT_REF).strip()
+    try:
+        commit = git("rev-parse", "--verify", "-q", RESULT_REF).strip()
+    except UpdateFailed:
+        raise UpdateFailed(f"nothing to recover: no saved upgrade ({RESULT_REF})") from None
     _undo_partial(commit)
     apply(commit)
     return commit

@@ -122,11 +122,6 @@ def lock_written_by_uv() -> bool:
 
 def ensure_clean_tree() -> None:
     """Refuse uncommitted changes, named: the upgrade applies on top of the last commit."""
-    if scratch_update.applying_marker().is_file():
-        raise UpgradeRefused(
-            "an earlier upgrade stopped while applying its result: "
-            "run make upgrade RECOVER=1 to finish it"
-        )
     changed = [
         line[3:].strip('"')
         for line in git("status", "--porcelain", "--untracked-files=all").splitlines()
@@ -238,6 +233,11 @@ def upgrade(
     data: Sequence[str] = (),
 ) -> int:
     """Run the checks, the update in a scratch clone and the apply; return the exit code."""
+    if scratch_update.applying_marker().is_file():
+        raise UpgradeRefused(
+            "an earlier upgrade stopped while applying its result: "
+            "run make upgrade RECOVER=1 to finish it"
+        )
     answers = read_answers()
     current = answers["stage"]
     stage = target_stage(current, requested)
@@ -251,9 +251,15 @@ def upgrade(
     print(
         f"upgrading {current} -> {stage} (template {source or answers['_src_path']} at {version})"
     )
-    result = scratch_update.prepare(
-        copier_arguments(stage, vcs_ref, data), ANSWERS_FILE, source, print
-    )
+    try:
+        result = scratch_update.prepare(
+            copier_arguments(stage, vcs_ref, data), ANSWERS_FILE, source, print
+        )
+    except UpdateFailed as failure:
+        raise UpdateFailed(
+            f"{failure} (nothing changed; if the template moved: "
+            "make upgrade TEMPLATE=<its git URL or folder>)"
+        ) from None
     scratch_update.apply(result.commit, disposable=[LOCK_FILE] if lock_written_by_uv() else [])
     print("\n".join(what_changes(result.commit, answers)))
     if result.conflicts:
