@@ -2,14 +2,20 @@
 
 A project is copied from a git snapshot of this checkout, committed, then updated:
 to the next stage (one figure per transition), and to the same template version with
-the same answers (the no-op: nothing may change). Median of RUNS runs each.
+the same answers (the no-op: nothing may change). Then the whole ``make upgrade`` path
+(the project's ``upgrade`` module: checks, Copier in a scratch clone, the one-step apply)
+per transition, mvp -> maturity included, run with this environment's Python as the
+template's tests do (``uv run`` adds its own start-up on top). Median of RUNS runs each.
 
     uv run python bench/update_project.py
 """
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import sys
 import tempfile
 from itertools import pairwise
 from pathlib import Path
@@ -46,6 +52,30 @@ def changes(project: Path) -> str:
     return subprocess.run(
         ["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True, check=True
     ).stdout
+
+
+UPGRADES = (("mvp", "growth"), ("growth", "maturity"), ("mvp", "maturity"))
+
+
+def evaluated(project: Path) -> Path:
+    """Give the stage gate a metric, committed, as ``make pipeline`` would."""
+    reports = project / "reports"
+    reports.mkdir(exist_ok=True)
+    (reports / "metrics.json").write_text(json.dumps({"roc_auc": 0.99}) + "\n")
+    env = project_env()
+    sh(["git", "add", "-A"], project, env)
+    sh(["git", "commit", "-q", "-m", "evaluated"], project, env)
+    return project
+
+
+def upgrade_module(project: Path, new: str) -> float:
+    """Wall time of ``make upgrade STAGE=<new>`` without uv's start-up."""
+    env = project_env()
+    env["PYTHONPATH"] = str(project / "src")
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    package = next((project / "src").iterdir()).name
+    command = [sys.executable, "-m", f"{package}.upgrade", "--to", new]
+    return sh(command, project, env)
 
 
 def main() -> None:
@@ -85,6 +115,18 @@ def main() -> None:
             )
             if left:
                 raise SystemExit(f"the no-op update changed files:\n{left}")
+        section(f"2b. make upgrade: checks, scratch clone, apply (median of {RUNS} runs)")
+        for old, new in UPGRADES:
+            if old not in STAGES or new not in STAGES:
+                continue
+            projects = [
+                evaluated(committed_project(repo, work / f"up-{old}-{new}-{i}", old))
+                for i in range(RUNS)
+            ]
+            seconds, _ = median_seconds(
+                lambda i, projects=projects, new=new: upgrade_module(projects[i], new), RUNS
+            )
+            print(f"make upgrade {old} -> {new}: {seconds:.3f} s  [{verdict(seconds, TARGET)}]")
 
 
 if __name__ == "__main__":

@@ -153,6 +153,7 @@ MVP_FILES = {
     "src/{package}/features.py",
     "src/{package}/predict.py",
     "src/{package}/requirements.py",
+    "src/{package}/scratch_update.py",
     "src/{package}/train.py",
     "src/{package}/upgrade.py",
     "src/{package}/value.py",

@@ -9,16 +9,20 @@ the project's own ``make all``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import copier
 import pytest
 import yaml
-from conftest import ROOT, project_env, run, run_upgrade_module
+from conftest import FIGURES, ROOT, project_env, run, run_upgrade_module
 
 GIT_USER = {
     "GIT_AUTHOR_NAME": "mlstages tests",
@@ -135,7 +139,17 @@ def test_a_clean_upgrade_says_what_to_do_next(template_repo: Path, tmp_path: Pat
     commit_all(project, "Evaluated")
     outcome = run_upgrade_module(project)
     assert outcome.code == 0, outcome
-    assert outcome.last_line == "now at growth: review `git diff`, run `make all`, then commit"
+    assert "what changes for you:" in outcome.out, outcome.out
+    assert "  new pipeline stages (make pipeline): validate, tune\n" in outcome.out
+    assert "contract" in outcome.out.split("new commands (make help):")[1].splitlines()[0]
+    assert "  new params.yaml sections: tune, tracking" in outcome.out
+    assert "  tuned from now on, best value used: C (your 1.0 and [0.01, 0.1, 1.0, 10.0])" in (
+        outcome.out
+    )
+    assert (
+        outcome.last_line
+        == "now at growth: review `git diff --cached`, run `make all`, then commit"
+    )
     assert answers_of(project)["stage"] == "growth"
     assert git(project, "diff", "--name-only", "--diff-filter=U") == ""
 
@@ -176,7 +190,9 @@ def test_dirty_tree_is_refused(template_repo: Path, tmp_path: Path) -> None:
     outcome = run_upgrade_module(project)
     assert outcome.code == 2
     assert outcome.last_line == (
-        "make upgrade: 1 uncommitted change(s): commit or stash them, then run make upgrade"
+        "make upgrade: uncommitted changes in reports/metrics.json: commit them "
+        "(git add -A && git commit) or set them aside (git stash --include-untracked), "
+        "then run make upgrade"
     )
     assert answers_of(project)["stage"] == "mvp"
 
@@ -204,6 +220,27 @@ def test_gate_without_metrics_is_a_no_go(template_repo: Path, tmp_path: Path) ->
     assert "stage gate: no-go, no roc_auc in reports/metrics.json (make pipeline)" in outcome.out
 
 
+def test_a_copier_error_changes_nothing_and_leaves_no_temporary_folder(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = generate(template_repo, tmp_path / "project", serving="batch")
+    record_metric(project, 0.97)
+    commit_all(project, "Evaluated")
+    before = snapshot(project)
+    outcome = run_upgrade_module(project, "--vcs-ref", "v9.9.9")
+    assert outcome.code == 2
+    assert outcome.last_line.startswith("make upgrade: copier update failed: ")
+    assert outcome.last_line.endswith(
+        "(nothing changed; if the template moved: make upgrade TEMPLATE=<its git URL or folder>)"
+    )
+    assert snapshot(project) == before
+    assert not (project / SCRATCH).exists()
+    nothing = run_upgrade_module(project, "--recover")
+    assert nothing.last_line == (
+        "make upgrade: nothing to recover: no saved upgrade (refs/mlstages/upgrade)"
+    )
+
+
 MATURITY_ADDED = (
     "deploy/rollout.yaml",
     "deploy/k8s/base/kustomization.yaml",
@@ -226,7 +263,10 @@ def test_growth_to_maturity_adds_the_layer_and_keeps_the_team_work(growth_projec
     outcome = run_upgrade_module(growth_project)
     assert outcome.code == 0, outcome
     assert "stage gate: go, roc_auc 0.9500 >= 0.85" in outcome.out
-    assert outcome.last_line == "now at maturity: review `git diff`, run `make all`, then commit"
+    assert (
+        outcome.last_line
+        == "now at maturity: review `git diff --cached`, run `make all`, then commit"
+    )
     assert answers_of(growth_project)["stage"] == "maturity"
     for added in MATURITY_ADDED:
         assert (growth_project / added).is_file(), added
@@ -272,31 +312,342 @@ def test_update_to_a_newer_template_release_keeps_the_stage(growth_project: Path
     assert "Release note: a line added in v0.2.0." in (growth_project / "README.md").read_text()
 
 
+CUSTOM_FEATURE = """
+
+# Team: the features are rounded after the generated preprocessing.
+import numpy as np  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import FunctionTransformer  # noqa: E402
+
+_generated_preprocessor = build_preprocessor
+
+
+def round_features(values: np.ndarray) -> np.ndarray:
+    \"\"\"Round standardised values to six decimals.\"\"\"
+    return np.round(values, 6)
+
+
+def build_preprocessor(features: list[str]):  # type: ignore[no-redef]
+    \"\"\"The generated preprocessing, then the team's rounding.\"\"\"
+    return make_pipeline(
+        _generated_preprocessor(features),
+        FunctionTransformer(round_features, feature_names_out="one-to-one"),
+    )
+"""
+
+
+def readme_copy_command() -> str:
+    """The set-up command of the README, as a reader copies it (copier run by ``uvx``)."""
+    readme = (ROOT / "README.md").read_text()
+    line = next(row for row in readme.splitlines() if "uvx copier copy --defaults" in row)
+    command = next(part.strip() for part in line.split("&&") if "copier copy" in part)
+    return command.removeprefix("uvx ")
+
+
+def make_upgrade(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "upgrade", *args], cwd=project, env=project_env(), capture_output=True,
+        text=True, timeout=900, check=False,
+    )  # fmt: skip
+
+
 @pytest.mark.slow
-def test_make_upgrade_twice_in_an_installed_project_then_make_all(
+def test_readme_project_upgrades_right_after_copy_then_keeps_going_after_the_template_moved(
     template_repo: Path, tmp_path: Path
 ) -> None:
-    project = generate(template_repo, tmp_path / "project")
-    run(["make", "all"], project, timeout=900)
-    commit_all(project, "First results")
-    edit(project / "params.yaml", "test_size: 0.2", "test_size: 0.25")
+    checkout = tmp_path / "mlstages"
+    git(tmp_path, "clone", "-q", str(template_repo), str(checkout))
+    env = project_env()
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # copier, as uvx
+    subprocess.run(
+        ["bash", "-c", readme_copy_command()], cwd=checkout, env=env, check=True,
+        capture_output=True, text=True,
+    )  # fmt: skip
+    project = tmp_path / "my-ml-project"
     with (project / "src" / PACKAGE / "features.py").open("a") as features:
-        features.write('\n\nTEAM_NOTE = "kept"\n')
-    commit_all(project, "Team edits")
-    upgraded = run(["make", "upgrade"], project, timeout=600)
-    assert "stage gate: go" in upgraded.stdout and "now at growth" in upgraded.stdout
+        features.write(CUSTOM_FEATURE)
+    edit(project / "params.yaml", "C: 1.0", "C: 0.5")
+    git(project, "init", "-q")
+    commit_all(project, "Generated with the README's command, and the team's feature")
+    # right after the copy, no install: the gate has no numbers, FORCE=yes is accepted
+    upgraded = make_upgrade(project, "FORCE=yes")
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+    assert "stage gate: no-go, stages out of date: prepare" in upgraded.stdout
+    assert "tuned from now on, best value used: C (your 0.5 and" in upgraded.stdout
+    assert "now at growth" in upgraded.stdout
+    assert "uv.lock" not in git(project, "diff", "--cached", "--name-only")
     commit_all(project, "Growth stage")
     result = run(["make", "all"], project, timeout=900)
     assert "promoted to champion" in result.stdout and " passed" in result.stdout
-    assert yaml.safe_load((project / "params.yaml").read_text())["data"]["test_size"] == 0.25
-    status = run(["uv", "run", "dvc", "status"], project, env=project_env()).stdout
-    assert "up to date" in status
-    # and on to maturity: the new stages run, the service's tests pass on the new packages
+    assert "round_features" in (project / "src" / PACKAGE / "features.py").read_text()
     commit_all(project, "Growth results")
-    upgraded = run(["make", "upgrade"], project, timeout=600)
-    assert "now at maturity" in upgraded.stdout
+    # stale numbers: the gate names the stages that are out of date
+    edit(project / "params.yaml", "test_size: 0.2", "test_size: 0.25")
+    commit_all(project, "A new split, not run yet")
+    stale = make_upgrade(project)
+    assert stale.returncode != 0 and "stages out of date: prepare" in stale.stdout, stale.stdout
+    assert answers_of(project)["stage"] == "growth"
+    git(project, "reset", "-q", "--hard", "HEAD~1")
+    # the template moved: the error names TEMPLATE=, which repoints the project
+    moved = checkout.rename(tmp_path / "mlstages-moved")
+    lost = make_upgrade(project)
+    assert lost.returncode != 0
+    assert "point to the template with make upgrade TEMPLATE=" in lost.stderr, lost.stderr
+    upgraded = make_upgrade(project, f"TEMPLATE={moved}")
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+    assert "stage gate: go" in upgraded.stdout and "now at maturity" in upgraded.stdout
+    assert answers_of(project)["_src_path"] == str(moved)
     commit_all(project, "Maturity stage")
     result = run(["make", "all"], project, timeout=900)
     assert "challenger random_forest" in result.stdout and " passed" in result.stdout
     assert (project / "models" / "reference.parquet").is_file()
-    assert yaml.safe_load((project / "params.yaml").read_text())["data"]["test_size"] == 0.25
+    assert "round_features" in (project / "src" / PACKAGE / "features.py").read_text()
+
+
+# Interruptions: the real upgrade process, stopped at points found on disk while it runs.
+SCRATCH = Path(".git/mlstages-upgrade")
+POINTS = {
+    # a scratch folder exists: the clone is being made, Copier has not started
+    "early": lambda project, new_file: (project / SCRATCH / "tmp").is_dir(),
+    # Copier is writing the new stage's files into the scratch clone
+    "mid-write": lambda project, new_file: (project / SCRATCH / "project" / new_file).is_file(),
+    # the result is saved and being applied to the work tree
+    "late": lambda project, new_file: (project / ".git/mlstages-upgrade-applying").is_file(),
+}
+TRANSITIONS = {
+    # name: (first stage, arguments, a file Copier writes for the new stage)
+    "mvp->growth": ("mvp", (), f"src/{PACKAGE}/tracking.py"),
+    "growth->maturity": ("growth", (), f"src/{PACKAGE}/drift.py"),
+    "mvp->maturity": ("mvp", ("--to", "maturity"), f"src/{PACKAGE}/drift.py"),
+}
+
+
+def snapshot(project: Path) -> tuple[dict[str, bytes], str]:
+    """Every file of the work tree, byte for byte, and what git says about it."""
+    files = {
+        str(path.relative_to(project)): path.read_bytes()
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(project).parts
+    }
+    return files, git(project, "status", "--porcelain", "--untracked-files=all")
+
+
+def upgrade_process(project: Path, *args: str, tmp: Path) -> subprocess.Popen[str]:
+    """``make upgrade``'s module as a real process of its own (a session, as in a terminal)."""
+    env = project_env({"PYTHONPATH": str(project / "src"), "TMPDIR": str(tmp)})
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    return subprocess.Popen(
+        [sys.executable, "-m", f"{PACKAGE}.upgrade", *args], cwd=project, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def team_projects(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Per transition: a committed project with team edits, and its uninterrupted upgrade."""
+    prepared = {}
+    for name, (stage, args, _) in TRANSITIONS.items():
+        base = tmp_path_factory.mktemp(name.replace(">", ""))
+        project = generate(template_repo, base / "project", stage=stage)
+        if stage == "mvp":
+            make_user_edits(project)
+        else:
+            edit(project / "params.yaml", "test_size: 0.2", "test_size: 0.3")
+            edit(project / "business.yaml", "team_size: 2", "team_size: 5")
+            record_metric(project, 0.95)
+            commit_all(project, "Team edits at growth")
+        reference = base / "reference"
+        git(base, "clone", "-q", str(project), str(reference))
+        outcome = run_upgrade_module(reference, *args)
+        assert outcome.code in (0, 1), outcome
+        prepared[name] = (project, snapshot(reference))
+    return prepared
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
+@pytest.mark.parametrize("point", list(POINTS))
+@pytest.mark.parametrize("transition", list(TRANSITIONS))
+def test_an_interrupted_upgrade_leaves_the_tree_as_before_or_fully_upgraded(
+    team_projects: dict, transition: str, point: str, signal_name: str, tmp_path: Path
+) -> None:
+    original, upgraded = team_projects[transition]
+    project = tmp_path / "project"
+    git(tmp_path, "clone", "-q", str(original), str(project))
+    before = snapshot(project)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    process = upgrade_process(project, *TRANSITIONS[transition][1], tmp=temp)
+    reached = POINTS[point]
+    deadline = time.monotonic() + 120
+    while process.poll() is None and not reached(project, TRANSITIONS[transition][2]):
+        assert time.monotonic() < deadline, "the upgrade never reached the point"
+        time.sleep(0.002)
+    hit = process.poll() is None
+    if signal_name == "SIGINT":  # Ctrl-C in a terminal: the whole foreground group
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGINT)
+    else:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+    output, _ = process.communicate(timeout=120)
+    time.sleep(0.2)  # a child still applying (its own session) finishes its step
+    for _ in range(100):
+        if not (project / ".git/index.lock").exists():
+            break
+        time.sleep(0.05)
+    after = snapshot(project)
+    if after == before:
+        outcome = "as before"
+    else:
+        if (project / ".git/mlstages-upgrade-applying").exists():  # killed while applying
+            refused = run_upgrade_module(project)
+            assert refused.last_line.endswith("run make upgrade RECOVER=1 to finish it")
+            recovered = run_upgrade_module(project, "--recover")
+            assert recovered.code == 0, recovered
+            outcome = "fully upgraded after RECOVER=1"
+        else:
+            outcome = "fully upgraded"
+        assert snapshot(project) == upgraded, f"{outcome}? {output}"
+    if signal_name == "SIGINT":
+        assert not (project / SCRATCH).exists()
+    assert list(temp.iterdir()) == [], "temporary folders left behind"
+    FIGURES.append(
+        f"upgrade interrupted: {transition:17} {point:9} {signal_name:7} -> {outcome}"
+        + ("" if hit else " (the run ended before the point)")
+    )
+    # after a kill, the next upgrade sweeps what was left and runs to its end
+    if outcome == "as before" and signal_name == "SIGKILL" and point == "mid-write":
+        again = run_upgrade_module(project, *TRANSITIONS[transition][1])
+        assert again.code in (0, 1), again
+        assert snapshot(project) == upgraded
+        assert not (project / SCRATCH).exists()
+
+
+# The CI upgrade scripts, run as written in a clean clone whose origin is a bare repository;
+# only the forge's API call (gh pr create, curl to GitLab's API) is a recording stand-in.
+RECORDER = """#!/bin/sh
+printf '%s\\n' "$@" > "$RECORD/args"
+while [ $# -gt 0 ]; do [ "$1" = --body-file ] && cp "$2" "$RECORD/body"; shift; done
+exit 0
+"""
+
+
+def ci_clone(project: Path, tmp_path: Path, forge_command: str) -> tuple[Path, Path, dict]:
+    """A bare origin, a fresh installed clone of it, and the environment of a CI runner."""
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(project), str(origin))
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "-q", str(origin), str(work))
+    run(["make", "install"], work, timeout=600)
+    record, stand_ins = tmp_path / "record", tmp_path / "bin"
+    record.mkdir()
+    stand_ins.mkdir()
+    (stand_ins / forge_command).write_text(RECORDER)
+    (stand_ins / forge_command).chmod(0o755)
+    env = project_env(
+        {"RECORD": str(record), "PATH": f"{stand_ins}{os.pathsep}{os.environ['PATH']}"}
+    )
+    return origin, work, env
+
+
+def run_script(script: str, cwd: Path, env: dict) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-e", "-c", script], cwd=cwd, env=env,
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+
+
+def conflicting_project(template_repo: Path, dst: Path, ci_provider: str) -> Path:
+    project = generate(template_repo, dst, ci_provider=ci_provider, serving="batch")
+    edit(
+        project / "README.md", "project at the **mvp** stage", "project at the **mvp** stage (team)"
+    )
+    record_metric(project, 0.99)
+    commit_all(project, "Team edits")
+    return project
+
+
+@pytest.mark.slow
+def test_github_upgrade_step_as_written_pushes_a_branch_and_opens_a_draft_listing_conflicts(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = conflicting_project(template_repo, tmp_path / "project", "github")
+    workflow = yaml.safe_load((project / ".github/workflows/upgrade.yml").read_text())
+    steps = {step.get("name"): step for step in workflow["jobs"]["upgrade"]["steps"]}
+    origin, work, env = ci_clone(project, tmp_path, "gh")
+    runner = tmp_path / "runner-temp"
+    runner.mkdir()
+    env.update(
+        GITHUB_RUN_ID="7", GITHUB_REPOSITORY="My-Team/My-ML-Project",
+        GITHUB_SERVER_URL="https://github.com", RUNNER_TEMP=str(runner), REF="", FORCE="1",
+        GH_TOKEN="token",
+    )  # fmt: skip
+    # no token: one line naming the secret
+    check = run_script(steps["Check the upgrade token"]["run"], work, {**env, "UPGRADE_TOKEN": ""})
+    assert check.returncode == 1
+    assert check.stdout.strip().startswith(
+        "::error::the repository secret UPGRADE_TOKEN is not set"
+    )
+    script = steps["Upgrade on a branch and open a pull request"]["run"]
+    # a refused upgrade fails the job: nothing pushed, no pull request
+    failed = run_script(script, work, {**env, "STAGE": "mvp"})
+    assert failed.returncode == 2, failed.stdout + failed.stderr
+    assert failed.stdout.splitlines()[-1].startswith("::error::the upgrade failed (exit 2): ")
+    assert "upgrade/mvp-7" not in git(origin, "branch", "--list")
+    assert not (tmp_path / "record" / "args").exists()
+    # an upgrade with a conflict: the branch is pushed, the PR is a draft naming the file
+    done = run_script(script, work, {**env, "STAGE": "maturity"})
+    FIGURES.append("CI upgrade with a conflict (GitHub step output):\n" + done.stdout + done.stderr)
+    assert done.returncode == 0, done.stdout + done.stderr
+    answers = yaml.safe_load(git(origin, "show", "upgrade/maturity-7:.copier-answers.yml"))
+    assert answers["stage"] == "maturity"
+    assert answers["container_image"] == "ghcr.io/my-team/my-ml-project"
+    assert answers["git_repository_url"] == "https://github.com/My-Team/My-ML-Project.git"
+    assert "<<<<<<< " in git(origin, "show", "upgrade/maturity-7:README.md")
+    args = (tmp_path / "record" / "args").read_text().splitlines()
+    assert args[:2] == ["pr", "create"] and "--draft" in args
+    body = (tmp_path / "record" / "body").read_text()
+    assert "- `README.md`" in body and "what changes for you:" in body
+    assert git(work, "status", "--porcelain") == ""
+    assert "upgrade.log" not in git(origin, "ls-tree", "-r", "--name-only", "upgrade/maturity-7")
+
+
+@pytest.mark.slow
+def test_gitlab_upgrade_job_as_written_pushes_a_branch_and_opens_a_draft_listing_conflicts(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = conflicting_project(template_repo, tmp_path / "project", "gitlab")
+    job = yaml.safe_load((project / ".gitlab-ci.yml").read_text())["upgrade"]
+    script = next(line for line in job["script"] if "set -euo pipefail" in line)
+    origin, work, env = ci_clone(project, tmp_path, "curl")
+    push_url = "https://oauth2:token@gitlab.example/my-team/my-ml-project.git"
+    env.update(
+        CI_PIPELINE_ID="9", CI_SERVER_HOST="gitlab.example",
+        CI_PROJECT_PATH="my-team/my-ml-project",
+        CI_REGISTRY_IMAGE="registry.gitlab.example/my-team/my-ml-project",
+        CI_PROJECT_URL="https://gitlab.example/my-team/my-ml-project",
+        CI_DEFAULT_BRANCH="master",
+        CI_API_V4_URL="https://gitlab.example/api/v4", CI_PROJECT_ID="42", FORCE="1",
+        TEMPLATE_REF="", UPGRADE_TOKEN="token",
+        # git sends the job's push to the bare origin instead of the GitLab host
+        GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0=f"url.{origin}.insteadOf",
+        GIT_CONFIG_VALUE_0=push_url,
+    )  # fmt: skip
+    missing = run_script(script, work, {**env, "UPGRADE_TOKEN": ""})
+    assert missing.returncode == 1
+    assert missing.stdout.strip() == (
+        "the CI/CD variable UPGRADE_TOKEN is not set: add a project access token with the api "
+        "and write_repository scopes"
+    )
+    failed = run_script(script, work, {**env, "UPGRADE_STAGE": "mvp"})
+    assert failed.returncode == 2, failed.stdout + failed.stderr
+    assert "upgrade/mvp-9" not in git(origin, "branch", "--list")
+    done = run_script(script, work, {**env, "UPGRADE_STAGE": ""})
+    assert done.returncode == 0, done.stdout + done.stderr
+    answers = yaml.safe_load(git(origin, "show", "upgrade/next-stage-9:.copier-answers.yml"))
+    assert answers["stage"] == "growth" and "container_image" not in answers
+    args = (tmp_path / "record" / "args").read_text()
+    assert "title=Draft: Upgrade: upgrade/next-stage-9" in args
+    assert "- `README.md`" in args and "source_branch=upgrade/next-stage-9" in args
+    assert args.rstrip().endswith("https://gitlab.example/api/v4/projects/42/merge_requests")
+    assert git(work, "status", "--porcelain") == ""

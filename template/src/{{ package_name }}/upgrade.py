@@ -2,15 +2,19 @@
 
 ``make upgrade`` runs ``python -m <package>.upgrade``: it refuses a downgrade and a dirty
 git tree, checks the stage gate (the primary metric of the latest evaluation against the
-minimum in ``business.yaml``), then runs ``copier update`` at the template version the
-project is on, with the new stage. Files you edited keep your edits; where the template
-changed the same lines, the conflict is marked inline and listed, and the command exits 1.
+minimum in ``business.yaml``, and ``dvc status``: no stage may be out of date), then runs
+``copier update`` at the template version the project is on, with the new stage, in a
+scratch clone (``scratch_update``), and applies the result in one git step. Files you
+edited keep your edits; where the template changed the same lines, the conflict is marked
+inline and listed. Exit codes: 0 done, 1 done with conflicts, 2 refused (nothing touched).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -19,11 +23,14 @@ from pathlib import Path
 
 import yaml
 
-from . import config
+from . import config, scratch_update
+from .scratch_update import UpdateFailed, git
 
 STAGES = ("mvp", "growth", "maturity")
 ANSWERS_FILE = Path(".copier-answers.yml")
-CONFLICT_MARKER = "<<<<<<< "
+DONE, CONFLICTS, REFUSED = 0, 1, 2
+LOCK_FILE = "uv.lock"
+SHOWN_PATHS = 10
 
 
 class UpgradeRefused(Exception):
@@ -37,20 +44,41 @@ class GateVerdict:
     metric: str
     value: float | None
     minimum: float
+    stale: tuple[str, ...] = ()
 
     @property
     def go(self) -> bool:
-        return self.value is not None and self.value >= self.minimum
+        return not self.stale and self.value is not None and self.value >= self.minimum
 
     def __str__(self) -> str:
+        if self.stale:
+            return (
+                f"stage gate: no-go, stages out of date: {', '.join(self.stale)} "
+                f"({config.METRICS_FILE} may be old: make pipeline, then commit)"
+            )
         if self.value is None:
             return f"stage gate: no-go, no {self.metric} in {config.METRICS_FILE} (make pipeline)"
         verdict, sign = ("go", ">=") if self.go else ("no-go", "<")
         return f"stage gate: {verdict}, {self.metric} {self.value:.4f} {sign} {self.minimum}"
 
 
+def stale_stages() -> tuple[str, ...]:
+    """Pipeline stages ``dvc status`` reports out of date (none when DVC is not installed)."""
+    if importlib.util.find_spec("dvc") is None or not Path("dvc.yaml").is_file():
+        return ()
+    result = subprocess.run(
+        [sys.executable, "-m", "dvc", "status", "--json"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    try:
+        report = json.loads(result.stdout or "{}")
+    except json.JSONDecodeError:
+        raise UpgradeRefused(f"dvc status failed: {result.stderr.strip()[-300:]}") from None
+    return tuple(name.rsplit(":", 1)[-1] for name in report)
+
+
 def stage_gate(params: config.Params, metrics_file: Path = config.METRICS_FILE) -> GateVerdict:
-    """Compare the latest evaluation with the north-star minimum of ``business.yaml``."""
+    """Compare the latest, up-to-date evaluation with the minimum of ``business.yaml``."""
     from .business import load_business_case
 
     metric = params.evaluate.primary_metric
@@ -58,12 +86,17 @@ def stage_gate(params: config.Params, metrics_file: Path = config.METRICS_FILE) 
     value = None
     if metrics_file.is_file():
         value = json.loads(metrics_file.read_text(encoding="utf-8")).get(metric)
-    return GateVerdict(metric=metric, value=value, minimum=minimum)
+    return GateVerdict(metric=metric, value=value, minimum=minimum, stale=stale_stages())
+
+
+def read_answers(answers_file: Path = ANSWERS_FILE) -> dict:
+    """Copier's answers file."""
+    return yaml.safe_load(answers_file.read_text(encoding="utf-8"))
 
 
 def current_stage(answers_file: Path = ANSWERS_FILE) -> str:
     """The stage recorded in Copier's answers file."""
-    return yaml.safe_load(answers_file.read_text(encoding="utf-8"))["stage"]
+    return read_answers(answers_file)["stage"]
 
 
 def target_stage(current: str, requested: str | None) -> str:
@@ -82,64 +115,160 @@ def target_stage(current: str, requested: str | None) -> str:
     return requested
 
 
-def git(*args: str) -> str:
-    """Run git and return its output."""
-    return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout
+def lock_written_by_uv() -> bool:
+    """True when ``uv.lock`` exists untracked: ``uv run`` wrote it, the team did not."""
+    return Path(LOCK_FILE).is_file() and not git("ls-files", LOCK_FILE).strip()
 
 
 def ensure_clean_tree() -> None:
-    """Refuse to start with uncommitted changes: Copier's merge needs a clean tree."""
-    changed = git("status", "--porcelain").splitlines()
+    """Refuse uncommitted changes, named: the upgrade applies on top of the last commit."""
+    changed = [
+        line[3:].strip('"')
+        for line in git("status", "--porcelain", "--untracked-files=all").splitlines()
+    ]
+    if lock_written_by_uv():
+        changed.remove(LOCK_FILE)
     if changed:
+        shown = ", ".join(changed[:SHOWN_PATHS])
+        more = f" and {len(changed) - SHOWN_PATHS} more" if len(changed) > SHOWN_PATHS else ""
         raise UpgradeRefused(
-            f"{len(changed)} uncommitted change(s): commit or stash them, then run make upgrade"
+            f"uncommitted changes in {shown}{more}: commit them (git add -A && git commit) "
+            "or set them aside (git stash --include-untracked), then run make upgrade"
         )
 
 
-def conflicted_files() -> list[str]:
-    """Files the update left with inline conflict markers (or .rej rejects)."""
-    touched = git("status", "--porcelain", "--untracked-files=all").splitlines()
-    found = []
-    for line in touched:
-        path = Path(line[3:].strip('"'))
-        if path.suffix == ".rej":
-            found.append(str(path))
-        elif path.is_file():
-            text = path.read_text(encoding="utf-8", errors="replace")
-            if any(row.startswith(CONFLICT_MARKER) for row in text.splitlines()):
-                found.append(str(path))
-    return sorted(found)
+def is_local(source: str) -> bool:
+    """True for a folder, False for a URL (git, https, ssh, gh:, gl:)."""
+    return not re.match(r"^([a-z][a-z0-9+.-]*://|[\w.-]+@|gh:|gl:)", source)
 
 
-def copier_update(stage: str, vcs_ref: str) -> None:
-    """Run ``copier update`` with the new stage; raise with Copier's last line on failure."""
-    command = [
-        "copier", "update", "--defaults", "--conflict", "inline",
-        f"--vcs-ref={vcs_ref}", "--data", f"stage={stage}",
+def template_source(answers: dict, requested: str | None) -> str | None:
+    """The source to record instead of the answers' one, or None to keep it.
+
+    A relative folder is recorded as an absolute one (it would resolve against the scratch
+    clone); a folder that no longer holds the template is refused, naming ``TEMPLATE=``.
+    """
+    recorded = str(answers.get("_src_path", ""))
+    source = requested or recorded
+    if is_local(source):
+        folder = Path(source).expanduser().resolve()
+        if not any((folder / name).is_file() for name in ("copier.yml", "copier.yaml")):
+            where = "TEMPLATE" if requested else f"_src_path in {ANSWERS_FILE}"
+            raise UpgradeRefused(
+                f"the template source ({where}: {source}) is not found at {folder}: "
+                "point to the template with make upgrade TEMPLATE=<its git URL or folder>"
+            )
+        source = str(folder)
+    return None if source == recorded else source
+
+
+def copier_arguments(stage: str, vcs_ref: str | None, data: Sequence[str]) -> list[str]:
+    """Arguments of ``copier update``: the new stage, the version, answers passed on."""
+    arguments = ["--defaults", "--conflict", "inline", "--data", f"stage={stage}"]
+    for answer in data:
+        arguments += ["--data", answer]
+    return [*arguments, f"--vcs-ref={vcs_ref}" if vcs_ref else "--vcs-ref=:current:"]
+
+
+def stage_names(dvc_yaml: str) -> list[str]:
+    return list((yaml.safe_load(dvc_yaml) or {}).get("stages", {}))
+
+
+def make_targets(makefile: str) -> list[str]:
+    return re.findall(r"^([\w-]+):.*## ", makefile, flags=re.MULTILINE)
+
+
+def tuning_note(params_before: str, params_after: str) -> list[str]:
+    """Say which of the team's hyper-parameters the new ``tune`` stage searches."""
+    before = yaml.safe_load(params_before) or {}
+    after = yaml.safe_load(params_after) or {}
+    if "tune" in before or "tune" not in after:
+        return []
+    team = after.get("train", {}).get("hyperparameters", {})
+    searched = [
+        f"{name} (your {team[name]} and {after['tune']['space'][name]})"
+        for name in after["tune"].get("space", {})
+        if name in team
+    ]
+    if not searched:
+        return []
+    return [f"  tuned from now on, best value used: {', '.join(searched)}"]
+
+
+def what_changes(commit: str, before: dict) -> list[str]:
+    """Short lines on what the new stage brings: stages, commands, settings."""
+    show = scratch_update.show
+
+    def new(key: str, old: list[str], now: list[str]) -> list[str]:
+        added = [item for item in now if item not in old]
+        return [f"  {key}: {', '.join(added)}"] if added else []
+
+    after = yaml.safe_load(show(commit, str(ANSWERS_FILE))) or {}
+    settings = [
+        f"{key}={value}" for key, value in after.items()
+        if not key.startswith("_") and key not in before
     ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        lines = (result.stdout + result.stderr).strip().splitlines() or ["(no output)"]
-        raise UpgradeRefused(f"copier update failed: {lines[-1]}")
+    lines = [
+        *new("new pipeline stages (make pipeline)", stage_names(show("HEAD", "dvc.yaml")),
+             stage_names(show(commit, "dvc.yaml"))),
+        *new("new commands (make help)", make_targets(show("HEAD", "Makefile")),
+             make_targets(show(commit, "Makefile"))),
+        *new("new params.yaml sections", list(yaml.safe_load(show("HEAD", "params.yaml")) or {}),
+             list(yaml.safe_load(show(commit, "params.yaml")) or {})),
+    ]  # fmt: skip
+    lines += tuning_note(show("HEAD", "params.yaml"), show(commit, "params.yaml"))
+    if settings:
+        lines.append(
+            "  new settings, defaults taken (change with copier update --data): "
+            + ", ".join(settings)
+        )
+    return ["what changes for you:", *lines] if lines else []
 
 
-def upgrade(requested: str | None, force: bool, vcs_ref: str) -> int:
-    """Run the checks and the update; return the exit code."""
-    current = current_stage()
+def upgrade(
+    requested: str | None,
+    force: bool,
+    vcs_ref: str | None,
+    template: str | None = None,
+    data: Sequence[str] = (),
+) -> int:
+    """Run the checks, the update in a scratch clone and the apply; return the exit code."""
+    if scratch_update.applying_marker().is_file():
+        raise UpgradeRefused(
+            "an earlier upgrade stopped while applying its result: "
+            "run make upgrade RECOVER=1 to finish it"
+        )
+    answers = read_answers()
+    current = answers["stage"]
     stage = target_stage(current, requested)
     ensure_clean_tree()
+    source = template_source(answers, template)
     verdict = stage_gate(config.load_params())
     print(verdict)
     if not verdict.go and not force:
         raise UpgradeRefused(f"{current} has not met its goal; pass FORCE=1 to upgrade anyway")
-    print(f"upgrading {current} -> {stage} (template version {vcs_ref})")
-    copier_update(stage, vcs_ref)
-    conflicts = conflicted_files()
-    if conflicts:
-        print(f"conflicts to resolve (marked inline): {', '.join(conflicts)}", file=sys.stderr)
-        return 1
-    print(f"now at {stage}: review `git diff`, run `make all`, then commit")
-    return 0
+    version = vcs_ref or answers.get("_commit", "unknown")
+    print(
+        f"upgrading {current} -> {stage} (template {source or answers['_src_path']} at {version})"
+    )
+    try:
+        result = scratch_update.prepare(
+            copier_arguments(stage, vcs_ref, data), ANSWERS_FILE, source, print
+        )
+    except UpdateFailed as failure:
+        raise UpdateFailed(
+            f"{failure} (nothing changed; if the template moved: "
+            "make upgrade TEMPLATE=<its git URL or folder>)"
+        ) from None
+    scratch_update.apply(result.commit, disposable=[LOCK_FILE] if lock_written_by_uv() else [])
+    print("\n".join(what_changes(result.commit, answers)))
+    if result.conflicts:
+        print(
+            f"conflicts to resolve (marked inline): {', '.join(result.conflicts)}", file=sys.stderr
+        )
+        return CONFLICTS
+    print(f"now at {stage}: review `git diff --cached`, run `make all`, then commit")
+    return DONE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -147,15 +276,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Move the project to a later stage.")
     parser.add_argument("--to", dest="stage", help="target stage (default: the next one)")
     parser.add_argument("--force", action="store_true", help="upgrade despite a no-go gate")
+    parser.add_argument("--vcs-ref", help="template version (default: the current one)")
+    parser.add_argument("--template", help="where the template is now (git URL or folder)")
     parser.add_argument(
-        "--vcs-ref", default=":current:", help="template version (default: the current one)"
+        "--data", action="append", default=[], metavar="NAME=VALUE", help="an answer to pass on"
+    )
+    parser.add_argument(
+        "--recover", action="store_true", help="finish an apply a dead machine left half done"
     )
     args = parser.parse_args(argv)
     try:
-        return upgrade(args.stage, args.force, args.vcs_ref)
-    except UpgradeRefused as refusal:
+        if args.recover:
+            commit = scratch_update.recover()
+            print(f"applied the saved upgrade {commit[:12]}: review `git diff --cached`")
+            return DONE
+        return upgrade(args.stage, args.force, args.vcs_ref, args.template, args.data)
+    except (UpgradeRefused, UpdateFailed) as refusal:
         print(f"make upgrade: {refusal}", file=sys.stderr)
-        return 2
+        return REFUSED
+    except scratch_update.Interrupted as signal_name:
+        print(f"make upgrade: stopped by {signal_name}; nothing was changed", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
