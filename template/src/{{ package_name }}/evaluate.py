@@ -11,6 +11,7 @@ from sklearn import metrics
 from sklearn.pipeline import Pipeline
 
 from .config import Task
+from .features import coerce_types, model_feature_kinds
 
 
 def classification_metrics(
@@ -45,6 +46,7 @@ def evaluate_model(
 ) -> tuple[dict[str, float], pd.DataFrame]:
     """Return the test metrics and a table of actual against predicted values."""
     y_true = test[target]
+    test = coerce_types(test, model_feature_kinds(model))
     y_pred = model.predict(test)
     if task == "regression":
         scores = regression_metrics(y_true, y_pred)

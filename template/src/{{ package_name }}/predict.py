@@ -21,6 +21,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from sklearn.pipeline import Pipeline
 
+from .features import coerce_types, model_feature_kinds
+
 PREDICTION_COLUMN = "prediction"
 CHUNK_ROWS = 50_000
 
@@ -39,6 +41,7 @@ def score_rows(model: Pipeline, frame: pd.DataFrame) -> tuple[np.ndarray, np.nda
     missing = [name for name in model.feature_names_in_ if name not in frame.columns]
     if missing:
         raise KeyError(f"input is missing feature columns: {', '.join(missing)}")
+    frame = coerce_types(frame, model_feature_kinds(model))
     if hasattr(model, "predict_proba"):
         probabilities = model.predict_proba(frame)
         return model.classes_[probabilities.argmax(axis=1)], probabilities
