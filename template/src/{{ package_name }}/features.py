@@ -47,11 +47,11 @@ TREATMENTS = {
 
 
 def looks_like_dates(values: pd.Series) -> bool:
-    """Whether most values of a text column are ISO dates (2024-01-31, 2024-01-31T08:00)."""
+    """Whether the values of a text column are dates (2024-01-31, 2024/01/31 08:00...)."""
     sample = values.dropna().astype(str).head(200)
-    if sample.empty or not sample.str.match(r"^\d{4}-\d{2}-\d{2}").all():
+    if sample.empty or not sample.str.match(r"^\d{4}[-/]\d{2}[-/]\d{2}").all():
         return False
-    parsed = pd.to_datetime(sample, errors="coerce", format="ISO8601")
+    parsed = pd.to_datetime(sample.str.replace("/", "-"), errors="coerce", format="ISO8601")
     return bool(parsed.notna().mean() >= 0.9)
 
 
