@@ -189,8 +189,12 @@ def test_categorical_and_missing_then_a_swap_reruns_the_pipeline(
     assert answer["predictions"][0]["prediction"] in ("Adelie", "Chinstrap", "Gentoo")
     record_figure("penguins (mvp multiclass)", seconds + time.monotonic() - start, multiclass)
 
-    # the same project, other data: the pipeline reruns from prepare on
-    result, seconds = make_data(multiclass, f"SOURCE={WEATHER}", "TARGET=weather", "TIME=date")
+    # the same project, other data, from a URL (a file:// stand-in for object storage,
+    # imported with dvc import-url): the pipeline reruns from prepare on
+    source = f"SOURCE={WEATHER.as_uri()}"
+    result, seconds = make_data(multiclass, source, "TARGET=weather", "TIME=date")
+    imported = (multiclass.root / "data" / "external" / "seattle-weather.csv.dvc").read_text()
+    assert "frozen: true" in imported and str(WEATHER) in imported
     start = time.monotonic()
     assert (
         "Running stage 'prepare'" in result.stdout and "Running stage 'evaluate'" in result.stdout

@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -36,6 +37,11 @@ def is_url(source: str) -> bool:
     return bool(URL.match(source))
 
 
+def local_path(url: str) -> Path:
+    """The path a ``file://`` URL names."""
+    return Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path))
+
+
 def dvc(*args: str) -> None:
     """Run a DVC command; its own message explains a failure."""
     result = subprocess.run(["dvc", *args], capture_output=True, text=True, check=False)
@@ -48,7 +54,9 @@ def bring_in(source: str, destination: Path) -> None:
     """Version ``source`` at ``destination`` with DVC: import a URL, add a local file."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     if is_url(source):
-        dvc("import-url", "--force", source, str(destination))
+        # DVC imports a local path itself; a file:// URL names one (a mounted share, say)
+        location = local_path(source) if source.startswith("file://") else source
+        dvc("import-url", "--force", str(location), str(destination))
         return
     path = Path(source).resolve()
     if path != destination.resolve():
@@ -115,6 +123,8 @@ def bring_data(args: argparse.Namespace) -> str:
     }
     data = replace(params.data, **values)
     local = None if is_url(args.source) else Path(args.source)
+    if args.source.startswith("file://"):
+        local = local_path(args.source)
     if local is not None:
         if not local.is_file():
             raise DataError(f"SOURCE: {args.source!r} is not a file: give a CSV or Parquet file")
@@ -123,7 +133,7 @@ def bring_data(args: argparse.Namespace) -> str:
     try:
         frame = load_checked(data, params.task)
     except DataError:
-        if local is None:  # an import that cannot be used is not kept
+        if is_url(args.source):  # an import that cannot be used is not kept
             destination.unlink(missing_ok=True)
             destination.with_name(destination.name + ".dvc").unlink(missing_ok=True)
         raise
