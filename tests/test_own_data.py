@@ -59,7 +59,12 @@ def make_data(project: Project, *args: str, check: bool = True) -> tuple[Any, fl
     else:
         command = ["make", "data", *args]
         result = subprocess.run(
-            command, cwd=project.root, env=project_env(), capture_output=True, text=True, timeout=900
+            command,
+            cwd=project.root,
+            env=project_env(),
+            capture_output=True,
+            text=True,
+            timeout=900,
         )
     return result, time.monotonic() - start
 
