@@ -1,6 +1,7 @@
 """Data assessment: what the data holds, measured before any model is trained.
 
-Counts rows, columns, types, missing values and duplicated rows, and describes the
+Counts rows, columns, types, missing values and duplicated rows, says what the pipeline
+does with each column (a feature of which kind, or dropped and why), and describes the
 target: the balance of the classes for classification, its distribution for regression.
 The ``assess`` stage of the pipeline writes the result to ``reports/data_assessment.json``
 and ``reports/data_assessment.md``; the wiki's *Data assessment* page shows the latter.
@@ -15,7 +16,11 @@ from typing import Any
 import pandas as pd
 
 from .atomic import write_text
-from .config import Task
+from .config import DataParams, Task
+from .data import snake_case
+from .features import plan_columns
+
+DROPPED = ("date", "text", "id", "time")
 
 
 def describe_target(target: pd.Series, task: Task) -> dict[str, Any]:
@@ -39,22 +44,36 @@ def describe_target(target: pd.Series, task: Task) -> dict[str, Any]:
     }
 
 
-def assess_data(frame: pd.DataFrame, target: str, task: Task) -> dict[str, Any]:
-    """Measure a table: its shape, types, missing values, duplicates and target."""
+def assess_data(frame: pd.DataFrame, data: DataParams | str, task: Task) -> dict[str, Any]:
+    """Measure a table: its shape, types, missing values, duplicates, target and columns.
+
+    ``data`` is the ``data`` section of the parameters, or just the target's name.
+    """
+    if isinstance(data, str):
+        data = DataParams(source="", target=data)
+    target = snake_case(data.target)
+    ignored = [snake_case(name) if name else None for name in (data.id_column, data.time_column)]
+    plans = {plan.name: plan for plan in plan_columns(frame, target, *ignored)}
     missing = frame.isna().sum()
+    rows = len(frame) or 1
     return {
+        "source": data.source,
         "rows": len(frame),
         "columns": frame.shape[1],
         "duplicate_rows": int(frame.duplicated().sum()),
         "missing_cells": int(missing.sum()),
         "target": target,
+        "dropped_columns": [name for name, plan in plans.items() if plan.kind in DROPPED],
         "target_summary": describe_target(frame[target].dropna(), task),
         "column_details": [
             {
                 "name": str(name),
                 "type": str(frame[name].dtype),
+                "kind": plans[str(name)].kind,
                 "missing": int(missing[name]),
+                "missing_share": round(int(missing[name]) / rows, 6),
                 "unique": int(frame[name].nunique()),
+                "treatment": plans[str(name)].treatment,
             }
             for name in frame.columns
         ],
@@ -64,6 +83,7 @@ def assess_data(frame: pd.DataFrame, target: str, task: Task) -> dict[str, Any]:
 def to_markdown(report: dict[str, Any]) -> str:
     """The assessment as Markdown tables, for the wiki."""
     rows = report["rows"] or 1
+    dropped = ", ".join(f"`{name}`" for name in report["dropped_columns"]) or "none"
     lines = [
         "| Measure | Value |",
         "| --- | --- |",
@@ -71,7 +91,9 @@ def to_markdown(report: dict[str, Any]) -> str:
         f"| Columns | {report['columns']} |",
         f"| Duplicated rows | {report['duplicate_rows']} |",
         f"| Missing cells | {report['missing_cells']} |",
+        f"| Source | `{report['source']}` |",
         f"| Target | `{report['target']}` |",
+        f"| Dropped columns | {dropped} |",
         "",
     ]
     summary = report["target_summary"]
@@ -85,13 +107,14 @@ def to_markdown(report: dict[str, Any]) -> str:
         stats = ("min", "q25", "median", "mean", "q75", "max", "std")
         lines += ["**Target distribution**", "", "| Statistic | Value |", "| --- | --- |"]
         lines += [f"| {name} | {summary[name]:.4g} |" for name in stats]
-    lines += ["", "**Columns**", "", "| Column | Type | Missing | Missing share | Distinct |"]
-    lines += ["| --- | --- | --- | --- | --- |"]
+    lines += ["", "**Columns**", ""]
+    lines += ["| Column | Type | Kind | Missing | Missing share | Distinct | In the pipeline |"]
+    lines += ["| --- | --- | --- | --- | --- | --- | --- |"]
     for column in report["column_details"]:
         share = 100 * column["missing"] / rows
         lines.append(
-            f"| `{column['name']}` | {column['type']} | {column['missing']} | {share:.1f} % "
-            f"| {column['unique']} |"
+            f"| `{column['name']}` | {column['type']} | {column['kind']} | {column['missing']} "
+            f"| {share:.1f} % | {column['unique']} | {column['treatment']} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -16,7 +16,9 @@ Task = Literal["binary_classification", "multiclass_classification", "regression
 
 PARAMS_FILE = Path("params.yaml")
 BUSINESS_FILE = Path("business.yaml")
+EXTERNAL_DATA = Path("data/external")
 RAW_DATA = Path("data/raw/dataset.csv")
+DATA_FINGERPRINT = Path("reports/data_fingerprint.json")
 TRAIN_DATA = Path("data/processed/train.csv")
 TEST_DATA = Path("data/processed/test.csv")
 MODEL_FILE = Path("models/model.joblib")
@@ -40,12 +42,28 @@ CHAMPION_COMPARISON = Path("reports/champion_comparison.md")
 
 @dataclass(frozen=True)
 class DataParams:
-    """Where the data comes from and how it is split."""
+    """Where the data comes from and how it is split.
+
+    ``source`` is a sample data set's name or a CSV/Parquet file; a relative path is
+    read from the folder of ``params.yaml`` (the project root), wherever the command runs.
+    ``positive_label`` names the positive class of a binary target that is not 0/1;
+    ``id_column`` is never a feature; ``time_column`` orders the split (the latest rows
+    are the test set) and is not a feature either.
+    """
 
     source: str
     target: str = "target"
     test_size: float = 0.2
     seed: int = 42
+    positive_label: str | int | bool | None = None
+    id_column: str | None = None
+    time_column: str | None = None
+    root: Path = Path(".")
+
+    def source_path(self) -> Path:
+        """The source file, resolved against the project root (relative paths)."""
+        path = Path(self.source).expanduser()
+        return path if path.is_absolute() else self.root / path
 
 
 @dataclass(frozen=True)
@@ -116,7 +134,7 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
         raise ValueError(f"{path}: task must be a classification or regression task, got {task!r}")
     return Params(
         task=task,
-        data=DataParams(**raw["data"]),
+        data=DataParams(**raw["data"], root=path.resolve().parent),
         train=TrainParams(**raw["train"]),
         evaluate=EvaluateParams(**raw["evaluate"]),
         tracking=TrackingParams(**raw["tracking"]) if "tracking" in raw else None,

@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from sklearn.pipeline import Pipeline
 
 from .atomic import atomic_path, same_file
+from .features import coerce_types, model_feature_kinds
 
 PREDICTION_COLUMN = "prediction"
 # Each scored row's key, to join its true outcome with later: the input's own column of
@@ -55,6 +56,7 @@ def score_rows(model: Pipeline, frame: pd.DataFrame) -> tuple[np.ndarray, np.nda
     missing = [name for name in model.feature_names_in_ if name not in frame.columns]
     if missing:
         raise KeyError(f"input is missing feature columns: {', '.join(missing)}")
+    frame = coerce_types(frame, model_feature_kinds(model))
     if hasattr(model, "predict_proba"):
         probabilities = model.predict_proba(frame)
         return model.classes_[probabilities.argmax(axis=1)], probabilities
@@ -118,16 +120,12 @@ def read_input(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFram
 
 
 def feature_kinds(model: Pipeline) -> dict[str, str]:
-    """Each feature the model reads, with the name of the step that transforms it.
+    """Each feature the model reads, with its kind (``numeric`` features must hold numbers).
 
-    ``numeric`` features must hold numbers; the kinds of other steps are their own.
+    A model without the project's preprocessing reads every feature as a number.
     """
-    kinds = {str(name): "numeric" for name in model.feature_names_in_}
-    preprocessor = model.steps[0][1]
-    for name, _, columns in getattr(preprocessor, "transformers_", []):
-        if name != "remainder" and isinstance(columns, list | tuple):
-            kinds.update({str(column): name for column in columns})
-    return kinds
+    names = map(str, getattr(model, "feature_names_in_", []))
+    return model_feature_kinds(model) or dict.fromkeys(names, "numeric")
 
 
 def shown(value: object) -> str:

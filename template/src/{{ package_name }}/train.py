@@ -13,7 +13,7 @@ from sklearn.pipeline import Pipeline
 
 from .atomic import atomic_path
 from .config import Task, TrainParams
-from .features import build_preprocessor, feature_columns
+from .features import build_preprocessor, coerce_types, feature_kinds
 
 ESTIMATORS: dict[str, dict[str, type[BaseEstimator]]] = {
     "classification": {
@@ -37,18 +37,23 @@ def make_estimator(task: Task, params: TrainParams) -> BaseEstimator:
     return estimator
 
 
-def build_model(features: list[str], task: Task, params: TrainParams) -> Pipeline:
-    """The unfitted model: preprocessing of ``features``, then the estimator."""
+def build_model(features: dict[str, str] | list[str], task: Task, params: TrainParams) -> Pipeline:
+    """The unfitted model: preprocessing of ``features`` (name: kind), then the estimator."""
     return Pipeline(
         [("features", build_preprocessor(features)), ("estimator", make_estimator(task, params))]
     )
 
 
 def train_model(frame: pd.DataFrame, target: str, task: Task, params: TrainParams) -> Pipeline:
-    """Fit preprocessing and estimator on a training table that contains the target."""
-    features = feature_columns(frame, target)
-    model = build_model(features, task, params)
-    model.fit(frame[features], frame[target])
+    """Fit preprocessing and estimator on a training table that contains the target.
+
+    Every column but the target is a candidate feature: drop the id and time columns first.
+    """
+    kinds = feature_kinds(frame, target)
+    if not kinds:
+        raise ValueError(f"no usable feature column besides the target {target!r}")
+    model = build_model(kinds, task, params)
+    model.fit(coerce_types(frame[list(kinds)], kinds), frame[target])
     return model
 
 
