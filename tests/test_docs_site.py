@@ -229,7 +229,7 @@ def test_requirements_and_budget_follow_the_projects_answers(page: Page, site: S
     assert rows["Serving mode"] == expected["mode"]
     assert numbers_in(rows["Replicas"]) == [expected["replicas"]]
     assert numbers_in(rows["Total"])[0] == pytest.approx(expected["total"], abs=0.01)
-    assert "Yearly value" in rows and numbers_in(rows["Yearly value"])
+    assert numbers_in(rows["Yearly gain over the baseline"])
     shoot(page, site, "21-requirements-and-budget")
 
 
