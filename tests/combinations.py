@@ -168,7 +168,7 @@ MVP_FILES = {
     "tests/test_train.py",
     "tests/test_value.py",
 }
-REALTIME_FILES = {"src/{package}/api.py", "tests/test_api.py"}
+REALTIME_FILES = {"src/{package}/api.py", "tests/test_api.py", "docs/status/http-api.md"}
 GROWTH_REALTIME_FILES = {
     "src/{package}/middleware.py",
     "src/{package}/security.py",

@@ -339,7 +339,9 @@ def test_data_assessment_roadmap_and_reference_are_built_from_the_repo(
     assert "requirements.py" in roadmap and "make benchmark" in roadmap
     shoot(page, site, "23-stage-roadmap")
     open_from_nav(page, "API reference")
-    headings = page.locator("article h2.doc-heading").all_inner_texts()
+    page.locator("article table").get_by_role("link", name="requirements", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    headings = page.locator("article .doc-heading").all_inner_texts()
     assert any(".requirements" in text for text in headings), headings
     shoot(page, site, "24-api-reference")
 
