@@ -118,6 +118,7 @@ MVP_FILES = {
     "params.yaml",
     "pyproject.toml",
     "docs/index.md",
+    "docs/assets/accessibility.js",
     "docs/assets/extra.css",
     "docs/assets/vendor/mermaid/LICENSE",
     "docs/assets/vendor/mermaid/NOTICE.txt",
