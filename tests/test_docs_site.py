@@ -384,3 +384,52 @@ def test_make_docs_serve_serves_the_live_wiki(site: Site) -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_template_docs_fit_a_desktop_and_a_phone_and_axe_finds_nothing_serious(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """The template's own docs, built once: every page at 1400 px and 390 px, screenshots,
+    no horizontal overflow, no raw Jinja, and no serious or critical axe violation."""
+    site = tmp_path / "site"
+    subprocess.run(
+        ["uv", "run", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        check=True,
+        capture_output=True,
+    )
+    handler = functools.partial(QuietHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    shots = ARTIFACTS / "template-docs"
+    shutil.rmtree(shots, ignore_errors=True)
+    nav = load_yaml((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+    paths = [next(iter(entry.values())) for entry in nav]
+    problems: list[str] = []
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        for device, width in WIDTHS.items():
+            (shots / device).mkdir(parents=True)
+            page.set_viewport_size({"width": width, "height": 900})
+            for path in paths:
+                address = "" if path == "index.md" else path.removesuffix(".md") + "/"
+                page.goto(url + address)
+                page.wait_for_load_state("networkidle")
+                name = address.strip("/") or "home"
+                page.screenshot(path=str(shots / device / f"{name}.png"), full_page=True)
+                overflow = page.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
+                if overflow > 1:
+                    problems.append(f"{device} {path}: {overflow} px of horizontal overflow")
+                if "{% raw" in page.locator("article").inner_text():
+                    problems.append(f"{path}: raw Jinja")
+                if device == "desktop":
+                    problems += [f"axe {path}: {found}" for found in axe_violations(page)]
+    finally:
+        context.close()
+        server.shutdown()
+    assert problems == [], "\n".join(problems)
