@@ -120,10 +120,14 @@ MVP_FILES = {
     "params.yaml",
     "pyproject.toml",
     "docs/index.md",
+    "docs/assets/accessibility.js",
+    "docs/assets/extra.css",
     "docs/assets/vendor/mermaid/LICENSE",
     "docs/assets/vendor/mermaid/NOTICE.txt",
     "docs/assets/vendor/mermaid/mermaid.min.js",
+    "docs/hooks/charts.py",
     "docs/hooks/live_pages.py",
+    "docs/hooks/results.py",
     "docs/status/pipeline.md",
     "docs/status/requirements.md",
     "docs/status/roadmap.md",
@@ -171,7 +175,7 @@ MVP_FILES = {
     "tests/test_train.py",
     "tests/test_value.py",
 }
-REALTIME_FILES = {"src/{package}/api.py", "tests/test_api.py"}
+REALTIME_FILES = {"src/{package}/api.py", "tests/test_api.py", "docs/status/http-api.md"}
 GROWTH_REALTIME_FILES = {
     "src/{package}/middleware.py",
     "src/{package}/security.py",

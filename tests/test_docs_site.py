@@ -14,6 +14,7 @@ downloads a browser here.
 
 from __future__ import annotations
 
+import base64
 import functools
 import math
 import os
@@ -32,14 +33,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, project_env, render, run
+from conftest import FIGURES, ROOT, project_env, render, run
 from playwright.sync_api import Browser, Page, Route, sync_playwright
+from test_generated_projects import GROWTH, MATURITY, built
 
 from hooks.check_rendered import load_yaml
 
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = ROOT / "artifacts" / "docs-site"
+AXE = ROOT / "tests" / "manifests" / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = {"desktop": 1400, "phone": 390}
+# Text that must never reach a page: Sphinx roles and template syntax.
+RAW = re.compile(r":(?:func|class|meth|data|attr|mod|exc):`|\{\{|\{%|%\}|\}\}")
 METHOD_SECTIONS = ("Assess", "Plan", "Execute", "Iterate")
 PROJECTS: dict[str, dict[str, Any]] = {
     # the defaults: a real-time binary classifier
@@ -53,7 +59,11 @@ PROJECTS: dict[str, dict[str, Any]] = {
         "latency_ms": "3600000",
         "minimum_metric": "0.3",
     },
+    # the growth and maturity projects of test_generated_projects.py, reused (BUILT)
+    "growth-binary-both": {"stage": "growth"},
+    "maturity-binary-both": {"stage": "maturity"},
 }
+REUSED = {"growth-binary-both": GROWTH, "maturity-binary-both": MATURITY}
 
 
 def expected_needs(answers: dict[str, Any]) -> dict[str, Any]:
@@ -93,7 +103,22 @@ class Site:
         self.shots = ARTIFACTS / name
         shutil.rmtree(self.shots, ignore_errors=True)
         self.shots.mkdir(parents=True)
+        for device in WIDTHS:
+            (self.shots / device).mkdir()
         self.benchmark = ""
+
+    def all_pages(self) -> list[str]:
+        """Every page of the navigation, as paths of the built site."""
+        nav = load_yaml((self.root / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+
+        def walk(entries: list[Any]) -> list[str]:
+            found = []
+            for entry in entries:
+                ((_, content),) = entry.items()
+                found += walk(content) if isinstance(content, list) else [content]
+            return found
+
+        return ["" if path == "index.md" else path.removesuffix(".md") + "/" for path in walk(nav)]
 
     def method_pages(self) -> list[str]:
         """Titles of the method's pages, in the order of the generated mkdocs.yml."""
@@ -115,9 +140,13 @@ def site(
     request: pytest.FixtureRequest, template_src: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Site]:
     answers = PROJECTS[request.param]
-    root = render(template_src, tmp_path_factory.mktemp(request.param) / "project", **answers)
-    for target in ("install", "pipeline", "docs"):
-        run(["make", target], root, timeout=900)
+    if request.param in REUSED:
+        root = built(REUSED[request.param], template_src, tmp_path_factory).root
+        run(["make", "docs"], root, timeout=900)
+    else:
+        root = render(template_src, tmp_path_factory.mktemp(request.param) / "project", **answers)
+        for target in ("install", "pipeline", "docs"):
+            run(["make", target], root, timeout=900)
     served = Site(request.param, root, answers)
     served.benchmark = run(["make", "benchmark"], root).stdout
     yield served
@@ -191,6 +220,62 @@ def table_rows(page: Page) -> dict[str, str]:
     return rows
 
 
+def assert_charts(page: Page, expected: list[str]) -> None:
+    """Each expected chart is an SVG image whose drawing holds data (paths or text)."""
+    charts = page.locator("article figure.chart img").all()
+    alts = [chart.get_attribute("alt") or "" for chart in charts]
+    for start in expected:
+        assert any(start in alt for alt in alts), (start, alts)
+    for chart in charts:
+        source = chart.get_attribute("src") or ""
+        assert source.startswith("data:image/svg+xml;base64,"), source[:40]
+        drawing = base64.b64decode(source.split(",", 1)[1]).decode("utf-8")
+        assert drawing.count("<path") >= 3, chart.get_attribute("alt")
+        box = chart.bounding_box()
+        assert box is not None and box["width"] > 100 and box["height"] > 100
+
+
+def axe_violations(page: Page) -> list[str]:
+    """Serious and critical violations that axe-core finds on the open page."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => v.id + ' (' + v.nodes.length + '): ' + v.help)"
+    )
+    return list(found)
+
+
+def test_every_page_fits_a_desktop_and_a_phone_and_axe_finds_nothing_serious(
+    page: Page, site: Site
+) -> None:
+    """All pages at 1400 px and 390 px: screenshots, no horizontal overflow of the page
+    body, no raw roles or Jinja; axe-core (at 1400 px) finds no serious or critical issue."""
+    problems: list[str] = []
+    axe_total = 0
+    for device, width in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in site.all_pages():
+            page.goto(site.url + path)
+            page.wait_for_load_state("networkidle")
+            name = path.strip("/").replace("/", "-") or "home"
+            page.screenshot(path=str(site.shots / device / f"{name}.png"), full_page=True)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            if overflow > 1:
+                problems.append(f"{device} {path}: {overflow} px of horizontal overflow")
+            raw = RAW.search(page.locator("article").inner_text())
+            if raw:
+                problems.append(f"{path}: raw text {raw.group(0)!r}")
+            if device == "desktop":
+                found = axe_violations(page)
+                axe_total += len(found)
+                problems += [f"axe {path}: {violation}" for violation in found]
+    FIGURES.append(f"docs site {site.name}: {axe_total} serious/critical axe violations")
+    assert problems == [], "\n".join(problems)
+
+
 def test_every_method_page_is_reachable_from_the_navigation(page: Page, site: Site) -> None:
     page.goto(site.url)
     shoot(page, site, "00-home")
@@ -217,6 +302,12 @@ def test_pipeline_diagram_is_svg_and_metrics_show_money(page: Page, site: Site) 
     primary = "r2" if site.answers.get("problem_type") == "regression" else "roc_auc"
     assert 0 < numbers_in(metrics[primary])[0] <= 1
     assert "Stage gate:" in page.locator("article").inner_text()
+    regression = site.answers.get("problem_type") == "regression"
+    expected = ["Actual against", "Residuals"] if regression else ["Confusion", "ROC", "Precision"]
+    expected += ["Permutation feature importance", "across the last commits"]
+    if site.answers.get("stage") == "maturity":
+        expected += ["Champion, challenger and baseline"]
+    assert_charts(page, expected)
     shoot(page, site, "20-pipeline-and-results")
 
 
@@ -229,7 +320,7 @@ def test_requirements_and_budget_follow_the_projects_answers(page: Page, site: S
     assert rows["Serving mode"] == expected["mode"]
     assert numbers_in(rows["Replicas"]) == [expected["replicas"]]
     assert numbers_in(rows["Total"])[0] == pytest.approx(expected["total"], abs=0.01)
-    assert "Yearly value" in rows and numbers_in(rows["Yearly value"])
+    assert numbers_in(rows["Yearly gain over the baseline"])
     shoot(page, site, "21-requirements-and-budget")
 
 
@@ -240,13 +331,17 @@ def test_data_assessment_roadmap_and_reference_are_built_from_the_repo(
     open_from_nav(page, "Data assessment")
     rows = table_rows(page)
     assert numbers_in(rows["Rows"])[0] > 100 and numbers_in(rows["Missing cells"]) == [0]
+    regression = site.answers.get("problem_type") == "regression"
+    assert_charts(page, ["Histogram of" if regression else "Class balance of"])
     shoot(page, site, "22-data-assessment")
     open_from_nav(page, "Stage roadmap")
     roadmap = page.locator("article").inner_text()
     assert "requirements.py" in roadmap and "make benchmark" in roadmap
     shoot(page, site, "23-stage-roadmap")
     open_from_nav(page, "API reference")
-    headings = page.locator("article h2.doc-heading").all_inner_texts()
+    page.locator("article table").get_by_role("link", name="requirements", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    headings = page.locator("article .doc-heading").all_inner_texts()
     assert any(".requirements" in text for text in headings), headings
     shoot(page, site, "24-api-reference")
 
@@ -289,3 +384,52 @@ def test_make_docs_serve_serves_the_live_wiki(site: Site) -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_template_docs_fit_a_desktop_and_a_phone_and_axe_finds_nothing_serious(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """The template's own docs, built once: every page at 1400 px and 390 px, screenshots,
+    no horizontal overflow, no raw Jinja, and no serious or critical axe violation."""
+    site = tmp_path / "site"
+    subprocess.run(
+        ["uv", "run", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        check=True,
+        capture_output=True,
+    )
+    handler = functools.partial(QuietHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    shots = ARTIFACTS / "template-docs"
+    shutil.rmtree(shots, ignore_errors=True)
+    nav = load_yaml((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+    paths = [next(iter(entry.values())) for entry in nav]
+    problems: list[str] = []
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        for device, width in WIDTHS.items():
+            (shots / device).mkdir(parents=True)
+            page.set_viewport_size({"width": width, "height": 900})
+            for path in paths:
+                address = "" if path == "index.md" else path.removesuffix(".md") + "/"
+                page.goto(url + address)
+                page.wait_for_load_state("networkidle")
+                name = address.strip("/") or "home"
+                page.screenshot(path=str(shots / device / f"{name}.png"), full_page=True)
+                overflow = page.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
+                if overflow > 1:
+                    problems.append(f"{device} {path}: {overflow} px of horizontal overflow")
+                if "{% raw" in page.locator("article").inner_text():
+                    problems.append(f"{path}: raw Jinja")
+                if device == "desktop":
+                    problems += [f"axe {path}: {found}" for found in axe_violations(page)]
+    finally:
+        context.close()
+        server.shutdown()
+    assert problems == [], "\n".join(problems)

@@ -1,22 +1,24 @@
-"""MkDocs hook: the stage matrix, computed by rendering the template at every stage.
+"""MkDocs hook: the stage matrix, computed from the template's file names and copier.yml.
 
-The page holds the marker ``<!-- stage-matrix -->``; this hook renders the template with
-Copier for each stage listed in ``copier.yml`` and for a few option sets, and lists the
-files each stage adds with what they are (a module's docstring, a page's title, a file's
-first comment). A new stage or a new conditional file shows up without editing this hook;
-a stage that the template still refuses is listed as not available.
+The page holds the marker ``<!-- stage-matrix -->``. The template's conditional files carry
+their condition in their names (``{% if stage_rank >= 2 %}drift.py{% endif %}``), so this
+hook renders only the file names, with the answers of ``copier.yml`` (defaults, then one
+other value of a few options at a time), and lists the files each stage adds with what
+they are (a module's docstring, a page's title, a file's first comment: first sentence
+in full). Rendering names instead of whole projects keeps the build to a second or two;
+a new stage or a new conditional file shows up without editing this hook.
 """
 
 from __future__ import annotations
 
-import ast
-import shutil
-import tempfile
+import contextlib
+import fnmatch
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import copier
+import jinja2
 import yaml
 
 MARKER = "<!-- stage-matrix -->"
@@ -43,6 +45,7 @@ KNOWN = {
 }
 
 
+@cache
 def questions() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
 
@@ -68,58 +71,105 @@ def variants() -> list[dict[str, str]]:
     return sets
 
 
-def describe(path: Path) -> str:
-    """What a file is: a module's docstring, a page's title or a file's first comment."""
-    if path.suffix == ".py":
-        docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
-        return docstring.strip().splitlines()[0] if docstring.strip() else ""
+DOCSTRING = re.compile(r'^[^"]*?"""(.*?)(?:"""|\n\s*\n)', re.S)
+
+
+def first_sentences(text: str) -> str:
+    """The first paragraph of ``text`` on one line, up to the end of its first sentence."""
+    paragraph = " ".join(line.strip() for line in text.strip().split("\n\n")[0].splitlines())
+    match = re.match(r"(.+?\.)(\s|$)", paragraph)
+    return match.group(1) if match else paragraph
+
+
+def describe(path: Path, name: str, context: dict[str, Any]) -> str:
+    """What a template file is: a module's docstring, a page's title or a file's first
+    comment, with its Jinja rendered for the answers."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        source = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return ""
-    for line in lines[:5]:
-        if path.suffix == ".md" and line.startswith("# "):
-            return line[2:].strip()
-        if line.startswith("# ") and path.suffix != ".md":
-            return line[2:].strip()
-    return ""
+    text = ""
+    if name.endswith(".py"):
+        match = DOCSTRING.match(source)
+        text = match.group(1) if match else ""
+    else:
+        comment: list[str] = []
+        for line in source.splitlines()[:12]:
+            if name.endswith(".md"):
+                if line.startswith("# "):
+                    text = line[2:]
+                    break
+                continue
+            if line.startswith("# ") and not line.startswith(("# syntax=", "#!")):
+                comment.append(line[2:])
+            elif comment:
+                break
+        text = text or "\n".join(comment)
+    with contextlib.suppress(jinja2.TemplateError):
+        text = jinja2.Environment().from_string(text).render(context)
+    return first_sentences(text)
 
 
-def render_files(snapshot: Path, answers: dict[str, str]) -> dict[str, str] | None:
-    """Render once; return file name to description, or None if the answers are refused."""
-    with tempfile.TemporaryDirectory() as folder:
-        dst = Path(folder) / "project"
-        try:
-            copier.run_copy(
-                str(snapshot), dst, data=answers, defaults=True, quiet=True, unsafe=False
-            )
-        except ValueError:
-            return None
-        names = {
-            str(path.relative_to(dst)).replace(PACKAGE, "<package>"): path
-            for path in sorted(dst.rglob("*"))
-            if path.is_file()
-        }
-        return {name: KNOWN.get(name) or describe(path) for name, path in names.items()}
+def context(answers: dict[str, str]) -> dict[str, Any]:
+    """Every answer of copier.yml: the given ones, then the defaults, rendered in order."""
+    env = jinja2.Environment()
+    values: dict[str, Any] = {"_copier_conf": {"answers_file": ".copier-answers.yml"}}
+    for name, question in questions().items():
+        if name.startswith("_"):
+            continue
+        value = answers.get(name, question.get("default"))
+        if isinstance(value, str) and "{" in value:
+            try:
+                value = env.from_string(value).render(values).strip()
+            except (jinja2.TemplateError, TypeError, ValueError):
+                value = None
+        kind = question.get("type", "str")
+        if kind == "bool" and isinstance(value, str):
+            value = value.lower() == "true"
+        elif kind == "int" and isinstance(value, str):
+            value = int(value) if value.lstrip("-").isdigit() else value
+        values[name] = value
+    return values
+
+
+def excluded(relative: str) -> bool:
+    patterns = questions().get("_exclude", [])
+    return any(
+        fnmatch.fnmatch(part, pattern) for part in relative.split("/") for pattern in patterns
+    )
+
+
+def render_files(answers: dict[str, str]) -> dict[str, str]:
+    """The files a project with these answers holds: rendered name to description."""
+    values = context(answers)
+    env = jinja2.Environment()
+    template = ROOT / questions().get("_subdirectory", "template")
+    suffix = questions().get("_templates_suffix", ".jinja")
+    files: dict[str, str] = {}
+    for path in sorted(template.rglob("*")):
+        relative = path.relative_to(template).as_posix()
+        if not path.is_file() or excluded(relative):
+            continue
+        parts = [env.from_string(part).render(values) for part in relative.split("/")]
+        if any(not part for part in parts):
+            continue
+        name = (
+            "/".join(parts).removesuffix(suffix).replace(str(values["package_name"]), "<package>")
+        )
+        files[name] = KNOWN.get(name) or describe(path, name, values)
+    return files
 
 
 @cache
 def renders() -> dict[str, list[tuple[dict[str, str], dict[str, str]]] | None]:
-    """For each stage, (options, files) of every variant, or None if Copier refuses it."""
-    results: dict[str, list[tuple[dict[str, str], dict[str, str]]] | None] = {}
-    with tempfile.TemporaryDirectory() as folder:
-        snapshot = Path(folder)
-        shutil.copy2(ROOT / "copier.yml", snapshot / "copier.yml")
-        shutil.copytree(ROOT / "template", snapshot / "template")
-        for stage in stages():
-            rendered = []
-            for options in variants():
-                files = render_files(snapshot, {"stage": stage, "package_name": PACKAGE, **options})
-                if files is None:
-                    break
-                rendered.append((options, files))
-            results[stage] = rendered or None
-    return results
+    """For each stage, (options, files) of every variant."""
+    return {
+        stage: [
+            (options, render_files({"stage": stage, "package_name": PACKAGE, **options}))
+            for options in variants()
+        ]
+        for stage in stages()
+    }
 
 
 def condition(name: str, rendered: list[tuple[dict[str, str], dict[str, str]]]) -> str:
