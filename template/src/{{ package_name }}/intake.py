@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
 import re
 import shutil
 import subprocess
@@ -26,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from . import config
+from .atomic import atomic_path, write_text
 from .data import DataError, fingerprint, load_checked, snake_case
 
 URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
@@ -60,9 +60,8 @@ def bring_in(source: str, destination: Path) -> None:
         return
     path = Path(source).resolve()
     if path != destination.resolve():
-        partial = destination.with_name(f".{destination.name}.tmp")
-        shutil.copyfile(path, partial)
-        os.replace(partial, destination)
+        with atomic_path(destination) as partial:
+            shutil.copyfile(path, partial)
     dvc("add", str(destination))
 
 
@@ -88,13 +87,6 @@ def set_data_params(text: str, values: dict[str, object]) -> str:
             last = max(i for i, text in enumerate(section) if text.startswith("  ") and ":" in text)
             section.insert(last + 1, line)
     return "\n".join([*lines[: start + 1], *section, *lines[end:]]) + "\n"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace a file whole: a temporary file in the same folder, then a rename."""
-    partial = path.with_name(f".{path.name}.tmp")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
 
 
 def draft_contract(params: config.Params) -> bool:
@@ -138,7 +130,7 @@ def bring_data(args: argparse.Namespace) -> str:
             destination.with_name(destination.name + ".dvc").unlink(missing_ok=True)
         raise
     text = set_data_params(config.PARAMS_FILE.read_text(encoding="utf-8"), values)
-    write_atomically(config.PARAMS_FILE, text)
+    write_text(config.PARAMS_FILE, text)
     drafted = draft_contract(config.load_params(config.PARAMS_FILE))
     contract = ", drafted contracts/raw.yaml (review it)" if drafted else ""
     return (
