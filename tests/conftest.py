@@ -6,11 +6,13 @@ Every project is generated with the real Copier API from this checkout into
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +29,55 @@ def template_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Copier renders a plain folder directly; rendering the git checkout would clone it
     (and commit uncommitted changes) for every project. Upgrade tests use git instead.
+    One snapshot per run, shared by the xdist workers (read only: copy it to change it).
     """
-    return snapshot_template(tmp_path_factory.mktemp("template"))
+    folder = shared_path(tmp_path_factory, "template")
+    with locked(folder):
+        if not folder.is_dir():
+            scratch = folder.with_name(f"{folder.name}.partial")
+            shutil.rmtree(scratch, ignore_errors=True)
+            snapshot_template(scratch).rename(folder)
+    return folder
+
+
+# ---------------------------------------------------------------- parallel runs (xdist)
+# pyproject.toml runs the suite on two xdist workers with `--dist loadgroup`: tests that
+# share an expensive module fixture or a BUILT project carry `pytest.mark.xdist_group(...)`
+# so that they run on one worker, which builds the shared thing once.
+
+
+def shared_path(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A path of this run that every xdist worker sees (the run's base temp without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # pytest-N/, the parent of every worker's popen-gwK/
+    return base / name
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group each test with its module, unless it names its group or is independent.
+
+    Module fixtures then stay on one worker and are made once (xdist's own default, one
+    test at a time to any worker, would set them up again on each worker, and again after
+    every test of another module it ran in between).
+    """
+    for item in items:
+        if not (item.get_closest_marker("xdist_group") or item.get_closest_marker("independent")):
+            item.add_marker(pytest.mark.xdist_group(item.path.name))
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock (``path`` + ``.lock``) across processes while the block runs."""
+    lock = path.with_name(f"{path.name}.lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def snapshot_template(folder: Path) -> Path:
@@ -89,15 +138,30 @@ def run(
     return result
 
 
-# Figures measured by the slow tier (load, fuzzing), printed at the end of the run.
+# Figures measured by the slow tier (load, fuzzing), printed at the end of the run. A test
+# appends to FIGURES; its report carries them to the process that prints the summary (the
+# xdist controller, which runs no test itself).
 FIGURES: list[str] = []
+REPORTED_FIGURES: list[str] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    report = yield
+    report.user_properties.extend(("figure", line) for line in FIGURES)
+    FIGURES.clear()
+    return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    REPORTED_FIGURES.extend(str(value) for key, value in report.user_properties if key == "figure")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Show the measured figures even when the tests pass (their output is captured)."""
-    if FIGURES:
+    if REPORTED_FIGURES:
         terminalreporter.section("figures")
-        for line in FIGURES:
+        for line in REPORTED_FIGURES:
             terminalreporter.write_line(line)
 
 

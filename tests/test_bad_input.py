@@ -224,6 +224,7 @@ def test_the_catalogue_covers_every_question() -> None:
     assert len(CASES) >= 50
 
 
+@pytest.mark.independent
 @pytest.mark.parametrize("staged", STAGED_CASES, ids=case_id)
 def test_bad_answer_fails_naming_the_question_and_writes_nothing(
     staged: tuple[str, tuple[str, dict[str, Any], str]], template_src: Path, tmp_path: Path

@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 from conftest import FIGURES, ROOT, project_env, render, run
 from playwright.sync_api import Browser, Page, Route, sync_playwright
-from test_generated_projects import GROWTH, MATURITY, built
+from test_generated_projects import GROWTH, MATURITY, built, on
 
 from hooks.check_rendered import load_yaml
 
@@ -135,7 +135,11 @@ class Site:
         return titles
 
 
-@pytest.fixture(scope="module", params=list(PROJECTS), ids=str)
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param(name, marks=on(REUSED.get(name, f"site-{name}"))) for name in PROJECTS],
+    ids=str,
+)
 def site(
     request: pytest.FixtureRequest, template_src: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Site]:

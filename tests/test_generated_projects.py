@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import time
 import urllib.error
 import urllib.request
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import FIGURES, project_env, render, run
+from conftest import FIGURES, locked, project_env, render, run, shared_path
 from service import API_KEY, free_port, http_json, http_raw, uvicorn
 
 pytestmark = pytest.mark.slow
@@ -64,17 +66,41 @@ class Project:
         return run(list(args), self.root, **kwargs)
 
 
+def on(name: str) -> pytest.MarkDecorator:
+    """The mark of a test that uses the BUILT project ``name``: it runs on that project's worker.
+
+    Tests change the projects they share (git index, DVC lock, site/), so one worker owns
+    each project: every test that calls ``built(name)``, directly or through a fixture,
+    carries ``on(name)``. Without it the project is built again on the other worker (and a
+    warning says so).
+    """
+    return pytest.mark.xdist_group(name)
+
+
 def built(name: str, template_src: Path, tmp_path_factory: pytest.TempPathFactory) -> Project:
     """Generate a project and run ``make all`` in it (install, pipeline, tests, predict), once."""
     if name not in BUILT:
         answers = REPRESENTATIVE[name]
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        builders = shared_path(tmp_path_factory, "built") / name
+        with locked(builders):
+            others = builders.read_text().split() if builders.is_file() else []
+            builders.write_text(" ".join([*others, worker]))
+        if others:
+            warnings.warn(
+                f"{name} is built again on {worker} (already on {', '.join(others)}): "
+                f"mark the tests that use it with on({name!r})",
+                stacklevel=2,
+            )
         root = render(template_src, tmp_path_factory.mktemp(name) / "project", **answers)
         result = run(["make", "all"], root, timeout=900)
         BUILT[name] = Project(root, answers, result.stdout)
     return BUILT[name]
 
 
-@pytest.fixture(scope="module", params=list(REPRESENTATIVE), ids=str)
+@pytest.fixture(
+    scope="module", params=[pytest.param(name, marks=on(name)) for name in REPRESENTATIVE], ids=str
+)
 def project(
     request: pytest.FixtureRequest, template_src: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Project:
@@ -233,6 +259,7 @@ print(json.dumps({"version": str(version.version), "metrics": run.data.metrics,
 """
 
 
+@on(GROWTH)
 def test_growth_pipeline_logged_and_registered_a_champion(growth: Project) -> None:
     assert "promoted to champion" in growth.make_all
     report = python_in(growth, CHAMPION_QUERY.replace("MODEL", growth.package))
@@ -246,6 +273,7 @@ def test_growth_pipeline_logged_and_registered_a_champion(growth: Project) -> No
     assert float(found["params"]["C"]) == best["C"]
 
 
+@on(GROWTH)
 def test_growth_batch_prediction_through_dask(growth: Project) -> None:
     output = "reports/dask_predictions.parquet"
     printed = growth.run(
@@ -267,6 +295,7 @@ def test_growth_batch_prediction_through_dask(growth: Project) -> None:
     assert int(counted) == rows
 
 
+@on(GROWTH)
 def test_growth_model_card_shows_the_trained_model(growth: Project) -> None:
     growth.run("make", "docs")
     card = (growth.root / "site" / "status" / "model-card" / "index.html").read_text()
@@ -275,6 +304,7 @@ def test_growth_model_card_shows_the_trained_model(growth: Project) -> None:
     assert "business_value" in card and "Not computed yet" not in card
 
 
+@on(GROWTH)
 def test_growth_broken_input_stops_the_pipeline_with_a_report(growth: Project) -> None:
     raw = (growth.root / "data" / "raw" / "dataset.csv").read_text().splitlines()
     header = raw[0].split(",")
@@ -313,6 +343,7 @@ def maturity_records(project: Project, split: str) -> list[dict[str, float]]:
         ]
 
 
+@on(MATURITY)
 def test_maturity_pipeline_trains_a_challenger_and_the_serving_assets(maturity: Project) -> None:
     for output in ("challenger.joblib", "baseline.json", "reference.parquet"):
         assert (maturity.root / "models" / output).is_file(), output
@@ -325,6 +356,7 @@ def test_maturity_pipeline_trains_a_challenger_and_the_serving_assets(maturity: 
         assert "kind: Rollout" in rendered and "kind: HorizontalPodAutoscaler" in rendered
 
 
+@on(MATURITY)
 def test_maturity_service_routes_logs_survives_load_and_feeds_the_drift_job(
     maturity: Project, tmp_path: Path
 ) -> None:
@@ -395,6 +427,7 @@ def test_maturity_service_routes_logs_survives_load_and_feeds_the_drift_job(
     assert (maturity.root / "reports" / "drift.html").stat().st_size > 100_000
 
 
+@on(MATURITY)
 def test_maturity_compare_champion_opens_a_pr_only_on_a_gain(maturity: Project) -> None:
     maturity.run("git", "add", "-A")
     maturity.run("git", "commit", "-q", "--allow-empty", "-m", "Champion")
@@ -417,6 +450,7 @@ def test_maturity_compare_champion_opens_a_pr_only_on_a_gain(maturity: Project) 
     assert "| roc_auc |" in body
 
 
+@on(MATURITY)
 def test_maturity_roi_loop_promotes_a_challenger_that_truly_makes_more_money(
     maturity: Project, tmp_path: Path
 ) -> None:

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from conftest import FIGURES, project_env, run
 from service import API_KEY, http_json, uvicorn
-from test_generated_projects import GROWTH, Project, built
+from test_generated_projects import GROWTH, Project, built, on
 
 pytestmark = pytest.mark.slow
 
@@ -148,6 +148,7 @@ def snapshot(project: Project) -> dict[str, str]:
     return {"names": ",".join(sorted(names)), **{p.name: p.read_text() for p in files}}
 
 
+@on("multiclass-realtime-none-gcs")
 def test_bad_targets_give_one_line_and_change_nothing(multiclass: Project) -> None:
     """A few through make data; the generated test_data.py checks every kind of bad target."""
     before = snapshot(multiclass)
@@ -165,6 +166,7 @@ def test_bad_targets_give_one_line_and_change_nothing(multiclass: Project) -> No
         assert snapshot(multiclass) == before, (source, target)
 
 
+@on("multiclass-realtime-none-gcs")
 def test_categorical_and_missing_then_a_swap_reruns_the_pipeline(
     multiclass: Project, tmp_path: Path
 ) -> None:
@@ -207,6 +209,7 @@ def test_categorical_and_missing_then_a_swap_reruns_the_pipeline(
     assert "prepare:" in status and "modified:" in status and "data/external" in status
 
 
+@on("regression-batch-gitlab-s3")
 def test_regression_from_parquet_with_text_and_dates(regression: Project, tmp_path: Path) -> None:
     cars = tmp_path / "cars.parquet"
     pd.read_json(CARS).to_parquet(cars, index=False)
@@ -223,6 +226,7 @@ def test_regression_from_parquet_with_text_and_dates(regression: Project, tmp_pa
     record_figure("cars (mvp regression, batch)", seconds + time.monotonic() - start, regression)
 
 
+@on(GROWTH)
 def test_growth_yes_no_target_with_an_id_starts_a_new_lineage(
     growth_copy: Project, tmp_path: Path
 ) -> None:

@@ -29,7 +29,15 @@ def checked(args: list[str], cwd: Path, **env: str) -> None:
     assert result.returncode == 0, f"{args}\n{result.stdout}\n{result.stderr}"
 
 
-@pytest.fixture(scope="module", params=ANSWER_SETS, ids=answer_id)
+# One render per answer set, checked by every test below on one xdist worker.
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param(answers, marks=pytest.mark.xdist_group(f"render-{answer_id(answers)}"))
+        for answers in ANSWER_SETS
+    ],
+    ids=answer_id,
+)
 def project(
     request: pytest.FixtureRequest, template_src: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, dict[str, Any]]:

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from conftest import FIGURES, project_env
 from service import API_KEY, free_port, http_json, http_raw
-from test_generated_projects import MATURITY, Project, built
+from test_generated_projects import MATURITY, Project, built, on
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, on(MATURITY)]
 
 BIG_ROWS = 150_000  # three chunks of the batch path
 

@@ -45,6 +45,14 @@ SINGLE_MODEL = [key for key in LOADED if not key.startswith("maturity")]
 # Generated cases per project: at least 1,000 on the default project of each stage.
 FUZZ_CASES = {"binary": 1_000, "multiclass": 300, "regression": 300}
 LOAD_SECONDS = 30
+
+
+def keys(names: list[str]) -> list[object]:
+    """Parameters of ``key``: the tests of one project run on one worker (xdist), which
+    installs and trains it once."""
+    return [pytest.param(key, marks=pytest.mark.xdist_group(f"served-{key}")) for key in names]
+
+
 LOAD_CONCURRENCY = 8
 
 
@@ -101,7 +109,7 @@ def served(
     return get
 
 
-@pytest.mark.parametrize("key", SERVED)
+@pytest.mark.parametrize("key", keys(SERVED))
 def test_fuzzing_finds_no_server_error_and_no_schema_violation(
     key: str, served: Callable[[str], ServedProject], tmp_path: Path
 ) -> None:
@@ -179,7 +187,7 @@ def hostile_requests(records: list[dict[str, float]]) -> dict[str, tuple[bytes, 
     }
 
 
-@pytest.mark.parametrize("key", SERVED)
+@pytest.mark.parametrize("key", keys(SERVED))
 def test_hostile_requests_get_a_4xx_and_the_server_stays_up(
     key: str, served: Callable[[str], ServedProject], tmp_path: Path
 ) -> None:
@@ -208,7 +216,7 @@ def test_hostile_requests_get_a_4xx_and_the_server_stays_up(
     assert "Traceback" not in server.output()
 
 
-@pytest.mark.parametrize("key", LOADED)
+@pytest.mark.parametrize("key", keys(LOADED))
 def test_sustained_load_gets_no_error(
     key: str, served: Callable[[str], ServedProject], tmp_path: Path
 ) -> None:
@@ -242,7 +250,7 @@ def damage_model(model: Path, damage: str, target: Path) -> None:
 @pytest.mark.parametrize(
     "damage", ["missing", "a folder", "garbage", "truncated", "empty", "not a model"]
 )
-@pytest.mark.parametrize("key", SINGLE_MODEL)
+@pytest.mark.parametrize("key", keys(SINGLE_MODEL))
 def test_a_missing_or_corrupt_model_leaves_the_service_up_but_not_ready(
     key: str, damage: str, served: Callable[[str], ServedProject], tmp_path: Path
 ) -> None:
@@ -264,6 +272,7 @@ def test_a_missing_or_corrupt_model_leaves_the_service_up_but_not_ready(
     assert "serving no model" in server.output()
 
 
+@pytest.mark.xdist_group("served-maturity-binary")
 @pytest.mark.parametrize("damage", ["missing", "garbage", "truncated", "not a model"])
 def test_at_maturity_a_broken_model_degrades_and_nothing_left_is_a_503(
     damage: str, served: Callable[[str], ServedProject], tmp_path: Path

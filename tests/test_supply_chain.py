@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import project_env, render
-from test_generated_projects import Project, built
+from test_generated_projects import Project, built, on
 
 # Fake credentials in the shapes the scanners look for, assembled at run time so that
 # this file itself carries none.
@@ -47,6 +47,7 @@ def git(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
+@on("binary-both-github-local")
 @pytest.mark.parametrize("name", list(LEAKS))
 def test_secret_hook_refuses_the_secret(default: Project, name: str) -> None:
     content, kind = LEAKS[name]
@@ -70,12 +71,14 @@ def test_secret_hook_refuses_the_secret(default: Project, name: str) -> None:
 
 
 @pytest.mark.slow
+@on("binary-both-github-local")
 def test_env_files_are_ignored_but_an_example_is_not(default: Project) -> None:
     ignored = git(default, "check-ignore", ".env", ".env.production", ".env.example")
     assert ignored.stdout.split() == [".env", ".env.production"]
 
 
 @pytest.mark.slow
+@on("binary-both-github-local")
 def test_the_first_install_writes_the_lock_and_says_to_commit_it(default: Project) -> None:
     assert (default.root / "uv.lock").is_file()
     assert "uv.lock pins every dependency: commit it (git add uv.lock)" in default.make_all
@@ -87,6 +90,7 @@ def test_the_first_install_writes_the_lock_and_says_to_commit_it(default: Projec
 
 
 @pytest.mark.slow
+@on("binary-both-github-local")
 def test_a_dependency_added_without_locking_fails_the_locked_install(default: Project) -> None:
     """What CI runs (UV_LOCKED=1, `uv lock --check`) refuses a stale lock and names the fix."""
     pyproject = default.root / "pyproject.toml"

@@ -43,7 +43,14 @@ def no_pwned_files(*roots: Path) -> bool:
     return not any(any(root.rglob("pwned")) for root in roots) and not Path("pwned").exists()
 
 
-@pytest.fixture(scope="module", params=[(s, i) for s in STAGES for i in range(len(HOSTILE_SETS))])
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param((s, i), marks=pytest.mark.xdist_group(f"hostile-{s}-{i}"))
+        for s in STAGES
+        for i in range(len(HOSTILE_SETS))
+    ],
+)
 def hostile_project(
     request: pytest.FixtureRequest, template_src: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:

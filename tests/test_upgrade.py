@@ -22,7 +22,11 @@ from pathlib import Path
 import copier
 import pytest
 import yaml
-from conftest import FIGURES, ROOT, project_env, run, run_upgrade_module
+from conftest import FIGURES, ROOT, locked, project_env, run, run_upgrade_module, shared_path
+
+# Each test makes its own projects from the shared template repository: any worker may run
+# it. The interruption table is grouped by transition (its prepared project, below).
+pytestmark = pytest.mark.independent
 
 GIT_USER = {
     "GIT_AUTHOR_NAME": "mlstages tests",
@@ -48,8 +52,19 @@ def commit_all(cwd: Path, message: str) -> None:
 
 @pytest.fixture(scope="module")
 def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git copy of the template with two releases, made once a run (read only)."""
+    repo = shared_path(tmp_path_factory, "template-repo")
+    with locked(repo):
+        if not repo.is_dir():
+            scratch = repo.with_name(f"{repo.name}.partial")
+            shutil.rmtree(scratch, ignore_errors=True)
+            release_template(scratch).rename(repo)
+    return repo
+
+
+def release_template(repo: Path) -> Path:
     """A git copy of the template with two releases: v0.1.0, and v0.2.0 changing a file."""
-    repo = tmp_path_factory.mktemp("template-repo")
+    repo.mkdir(parents=True)
     shutil.copy2(ROOT / "copier.yml", repo / "copier.yml")
     shutil.copytree(ROOT / "template", repo / "template")
     git(repo, "init", "-q")
@@ -444,9 +459,22 @@ def upgrade_process(project: Path, *args: str, tmp: Path) -> subprocess.Popen[st
 
 @pytest.fixture(scope="module")
 def team_projects(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Per transition: a committed project with team edits, and its uninterrupted upgrade."""
-    prepared = {}
-    for name, (stage, args, _) in TRANSITIONS.items():
+    """Per transition, made when first asked: a committed project with team edits, and its
+    uninterrupted upgrade. Every case of a transition clones that one project."""
+    return Prepared(template_repo, tmp_path_factory)
+
+
+class Prepared(dict):
+    """Transition name -> (project, snapshot of its uninterrupted upgrade), made on demand."""
+
+    def __init__(self, template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+        super().__init__()
+        self.template_repo = template_repo
+        self.tmp_path_factory = tmp_path_factory
+
+    def __missing__(self, name: str) -> tuple[Path, tuple[dict[str, bytes], str]]:
+        stage, args, _ = TRANSITIONS[name]
+        template_repo, tmp_path_factory = self.template_repo, self.tmp_path_factory
         base = tmp_path_factory.mktemp(name.replace(">", ""))
         project = generate(template_repo, base / "project", stage=stage)
         if stage == "mvp":
@@ -460,13 +488,16 @@ def team_projects(template_repo: Path, tmp_path_factory: pytest.TempPathFactory)
         git(base, "clone", "-q", str(project), str(reference))
         outcome = run_upgrade_module(reference, *args)
         assert outcome.code in (0, 1), outcome
-        prepared[name] = (project, snapshot(reference))
-    return prepared
+        self[name] = (project, snapshot(reference))
+        return self[name]
 
 
 @pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
 @pytest.mark.parametrize("point", list(POINTS))
-@pytest.mark.parametrize("transition", list(TRANSITIONS))
+@pytest.mark.parametrize(
+    "transition",
+    [pytest.param(t, marks=pytest.mark.xdist_group(f"interrupted-{t}")) for t in TRANSITIONS],
+)
 def test_an_interrupted_upgrade_leaves_the_tree_as_before_or_fully_upgraded(
     team_projects: dict, transition: str, point: str, signal_name: str, tmp_path: Path
 ) -> None:
