@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import copier
 from common import (
@@ -30,6 +34,7 @@ from common import (
     snapshot_template,
     verdict,
 )
+from copier import _main
 
 RUNS = 7
 TARGETS = {"mvp": 1.0, "maturity": 1.5}  # seconds, for the command a user runs
@@ -71,6 +76,73 @@ def measure(stage: str, folder: Path, repo: Path, work: Path) -> None:
     print(f"  ratio copier copy (git) / floor: {from_git / floor:.0f}x")
 
 
+@contextmanager
+def timing(spent: Counter[str], calls: Counter[str], parts: dict[str, str]) -> Iterator[None]:
+    """Time Copier's Worker methods named in ``parts`` (method -> label) while the block runs."""
+    originals = {name: getattr(_main.Worker, name) for name in parts}
+
+    def timed(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[parts[name]] += time.perf_counter() - start
+                calls[parts[name]] += 1
+                if name == "_render_file":  # per template file: args are (worker, src, dst)
+                    spent[f"file {args[1]}"] += time.perf_counter() - start
+
+        return wrapper
+
+    for name, original in originals.items():
+        setattr(_main.Worker, name, timed(name, original))
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(_main.Worker, name, original)
+
+
+PROFILED = {
+    "_ask": "questions: defaults, validators and `when` of every question",
+    "_external_data": "  of which _external_data (the previous answers, for the stage validator)",
+    "_render_string": "path names: each part of each template path is a Jinja string",
+    "_render_file": "files: Jinja compile + render, write",
+    "_sync_git_index_executable_bit": "  of which Copier's git call per file (core.fileMode)",
+}
+
+
+def profile(stage: str, folder: Path, work: Path) -> None:
+    """Print where one in-process rendering spends its time (best of 3 timed renderings)."""
+    best: tuple[float, Counter[str], Counter[str]] | None = None
+    for i in range(3):
+        spent: Counter[str] = Counter()
+        calls: Counter[str] = Counter()
+        with timing(spent, calls, PROFILED):
+            start = time.perf_counter()
+            copier.run_copy(
+                str(folder), work / f"{stage}-profile-{i}", data={"stage": stage},
+                defaults=True, quiet=True,
+            )  # fmt: skip
+            total = time.perf_counter() - start
+        if best is None or total < best[0]:
+            best = (total, spent, calls)
+    assert best is not None
+    total, spent, calls = best
+    print(f"  profile of the rendering in process ({total * 1000:.0f} ms, timed parts):")
+    for label in PROFILED.values():
+        print(f"    {label:75} {spent[label] * 1000:6.0f} ms  ({calls[label]} calls)")
+    top = [label for label in PROFILED.values() if not label.startswith(" ")]
+    rest = total - sum(spent[label] for label in top)
+    rest_label = "the rest: loading copier.yml, answers file, walking the tree"
+    print(f"    {rest_label:75} {rest * 1000:6.0f} ms")
+    files = sorted(
+        ((seconds, label[5:]) for label, seconds in spent.items() if label.startswith("file ")),
+        reverse=True,
+    )
+    print("    slowest files: " + ", ".join(f"{name} {s * 1000:.0f} ms" for s, name in files[:4]))
+
+
 def main() -> None:
     section(f"1. copier copy, per stage (median of {RUNS} runs)")
     print(machine())
@@ -81,6 +153,7 @@ def main() -> None:
         for stage in ALL_STAGES:
             if stage in STAGES:
                 measure(stage, folder, repo, work)
+                profile(stage, folder, work)
             else:
                 target = f"target <= {TARGETS[stage]:g} s" if stage in TARGETS else "no target"
                 print(f"{stage}: n/a: stage not available ({target})")
