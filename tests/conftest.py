@@ -80,6 +80,29 @@ def locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@pytest.fixture(scope="session")
+def template_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This template's own docs (docs/, mkdocs.yml) built with ``--strict``, once a run.
+
+    Shared by the xdist workers; read only. A failed build fails every test that uses it,
+    with MkDocs's output.
+    """
+    site = shared_path(tmp_path_factory, "template-site")
+    with locked(site):
+        if not site.is_dir():
+            scratch = site.with_name(f"{site.name}.partial")
+            shutil.rmtree(scratch, ignore_errors=True)
+            result = subprocess.run(
+                [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(scratch)],
+                cwd=ROOT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            if result.returncode != 0:
+                pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}")
+            scratch.rename(site)
+    return site
+
+
 def snapshot_template(folder: Path) -> Path:
     """Copy copier.yml and template/ of this checkout into ``folder`` (outside git)."""
     folder.mkdir(parents=True, exist_ok=True)
