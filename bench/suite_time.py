@@ -1,7 +1,8 @@
 """Benchmark 6: wall time of the template's own test suite, quick and slow tiers.
 
-Runs ``uv run pytest`` on each tier, as CI does (``.ci/run``), and prints the wall time
-and pytest's closing line.
+Runs ``uv run pytest`` on each tier, as CI does (``.ci/run``: two xdist workers, from
+pyproject.toml's addopts), and prints the wall time, pytest's closing line, the load
+average at the end (other jobs on the machine slow the suite down) and the slowest tests.
 
     uv run python bench/suite_time.py            # both tiers (the slow one takes minutes)
     uv run python bench/suite_time.py quick      # one tier
@@ -9,6 +10,7 @@ and pytest's closing line.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -16,6 +18,19 @@ import time
 from common import ROOT, machine, section
 
 TIERS = {"quick": "not slow", "slow": "slow"}
+SLOWEST = 15
+
+
+def slowest(output: str) -> list[str]:
+    """The first lines of pytest's ``--durations`` table."""
+    lines = output.splitlines()
+    start = next(
+        (i for i, line in enumerate(lines) if "slowest" in line and "durations" in line), None
+    )
+    if start is None:
+        return []
+    table = [line for line in lines[start + 1 :] if line[:1].isdigit()]
+    return table[:SLOWEST]
 
 
 def main() -> None:
@@ -25,7 +40,17 @@ def main() -> None:
     for tier in tiers:
         start = time.perf_counter()
         result = subprocess.run(
-            ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "-m", TIERS[tier]],
+            [
+                "uv",
+                "run",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-m",
+                TIERS[tier],
+                f"--durations={SLOWEST}",
+            ],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -34,6 +59,9 @@ def main() -> None:
         elapsed = time.perf_counter() - start
         closing = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "no output"
         print(f"{tier} tier: {elapsed:.0f} s ({elapsed / 60:.1f} min): {closing.strip('= ')}")
+        print(f"  load average at the end: {os.getloadavg()[0]:.1f}; slowest tests:")
+        for line in slowest(result.stdout):
+            print(f"    {line}")
         if result.returncode != 0:
             print(result.stdout[-4000:])
             raise SystemExit(f"the {tier} tier failed")
