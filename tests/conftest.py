@@ -54,8 +54,8 @@ def shared_path(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
     return base / name
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Group each test with its module, unless it names its group or is independent.
 
     Module fixtures then stay on one worker and are made once (xdist's own default, one
@@ -65,6 +65,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if not (item.get_closest_marker("xdist_group") or item.get_closest_marker("independent")):
             item.add_marker(pytest.mark.xdist_group(item.path.name))
+    if config.getoption("loadgroup", default=False):  # an xdist worker under --dist loadgroup
+        for item in items:
+            groups = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
+            if groups:
+                name_group(item, "_".join(groups))
+
+
+def name_group(item: pytest.Item, group: str) -> None:
+    """Suffix the test's id with ``@group``, which is how xdist's scheduler reads groups.
+
+    pytest-xdist 3.8 does this itself by setting ``Item._nodeid``, which pytest 9.2 no
+    longer reads (it keeps a structured ``Item._id``), so its groups are silently ignored.
+    """
+    if item.nodeid.endswith(f"@{group}"):
+        return  # xdist did it (pytest before 9.2)
+    nodeid = f"{item.nodeid}@{group}"
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import NodeId
+
+        item._id = NodeId.parse(nodeid)
+    else:
+        item._nodeid = nodeid  # type: ignore[attr-defined]
+    assert item.nodeid == nodeid, f"cannot name the xdist group of {item.nodeid}"
 
 
 @contextmanager
