@@ -18,9 +18,9 @@ request's time goes.
 from __future__ import annotations
 
 import math
-import sys
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from common import (

@@ -92,8 +92,13 @@ class ArrayScorer:
         self.classes: np.ndarray | None = classes if hasattr(model, "predict_proba") else None
 
     def rows(self, records: Sequence[Mapping[str, Any]]) -> np.ndarray:
-        """The records as an array of floats, a column per feature (``None``: missing)."""
-        return np.array([[record[name] for name in self.features] for record in records], float)
+        """The records as an array of floats, a column per feature (``None``: missing).
+
+        Column-major, as pandas hands a table to scikit-learn, so that the arithmetic
+        runs in the same order and the results are the same to the last bit.
+        """
+        values = [[record[name] for name in self.features] for record in records]
+        return np.array(values, dtype=float, order="F")
 
     def score(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Like :func:`score_rows`, for an array from :meth:`rows`.
