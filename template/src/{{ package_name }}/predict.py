@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from sklearn import config_context
@@ -159,12 +160,17 @@ def predict_frame(model: Pipeline, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**columns)
 
 
-def with_row_ids(frame: pd.DataFrame, source: Path, start: int) -> pd.DataFrame:
+def row_ids(source: Path, start: int, count: int) -> pa.Array:
+    """The :data:`ROW_ID_COLUMN` keys of rows ``start``... of ``source``: ``<stem>-<row>``."""
+    numbers = pa.array(np.arange(start, start + count)).cast(pa.string())
+    return pc.binary_join_element_wise(source.stem, numbers, "-")
+
+
+def with_row_ids(table: pa.Table, source: Path, start: int) -> pa.Table:
     """Add the :data:`ROW_ID_COLUMN` key of rows ``start``, ``start + 1``... of ``source``."""
-    if ROW_ID_COLUMN in frame.columns:
-        return frame
-    ids = [f"{source.stem}-{row}" for row in range(start, start + len(frame))]
-    return frame.assign(**{ROW_ID_COLUMN: ids})
+    if ROW_ID_COLUMN in table.column_names:
+        return table
+    return table.append_column(ROW_ID_COLUMN, row_ids(source, start, table.num_rows))
 
 
 def is_parquet(path: Path) -> bool:
@@ -302,8 +308,8 @@ def predict_file(
                 check_chunk(chunk, kinds, input_path, rows + 1)
                 if chunk.empty:
                     continue
-                scored = with_row_ids(predict_frame(model, chunk), input_path, rows)
-                table = pa.Table.from_pandas(scored, preserve_index=False)
+                scored = pa.Table.from_pandas(predict_frame(model, chunk), preserve_index=False)
+                table = with_row_ids(scored, input_path, rows)
                 if writer is None:
                     schema = table.schema  # every chunk is written with the first one's types
                     kind = pq.ParquetWriter if is_parquet(output_path) else pa_csv.CSVWriter
