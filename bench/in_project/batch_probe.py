@@ -3,6 +3,7 @@
     python batch_probe.py make-input ROWS PATH       # a CSV of ROWS rows like the test split
     python batch_probe.py throughput PACKAGE PATH    # rows/s of the batch path and its limit
     python batch_probe.py limit PATH OUT             # the bare Arrow script alone (one run)
+    python batch_probe.py dask PACKAGE PATH          # rows/s of --dask, 2 local workers
     python batch_probe.py memory PACKAGE PATH        # peak RSS while scoring PATH
 
 Each prints one JSON object. Run from the project's root (the model is models/model.joblib).
@@ -29,6 +30,7 @@ import pyarrow.parquet as pq
 MODEL = Path("models/model.joblib")
 TEST_SPLIT = Path("data/processed/test.csv")
 RUNS = 3
+DASK_BLOCKSIZE = "16MB"
 
 
 def make_input(rows: int, path: Path) -> dict[str, float]:
@@ -121,6 +123,34 @@ def throughput(package: str, path: Path) -> dict[str, float]:
     }
 
 
+def dask_throughput(package: str, path: Path) -> dict[str, float]:
+    """Rows/s of the Dask path on a local cluster of 2 worker processes (1 thread each).
+
+    The cluster is started before the clock (a real cluster is running already); CSV
+    inputs are split into DASK_BLOCKSIZE blocks so that both workers get partitions.
+    """
+    from dask.distributed import LocalCluster
+
+    scale_out = importlib.import_module(f"{package}.scale_out")
+    model = importlib.import_module(f"{package}.train").load_model(MODEL)
+    out = f"scored{path.suffix}"
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        times = []
+        for run in range(RUNS):
+            target = Path(tmp) / f"{run}-{out}"
+            times.append(
+                seconds(
+                    lambda target=target: scale_out.predict_with_dask(
+                        model, path, target, cluster.scheduler_address, DASK_BLOCKSIZE
+                    )
+                )
+            )
+    return {"dask_seconds": min(times)}
+
+
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -144,6 +174,8 @@ def main() -> None:
         result = make_input(int(args[0]), Path(args[1]))
     elif command == "throughput":
         result = throughput(args[0], Path(args[1]))
+    elif command == "dask":
+        result = dask_throughput(args[0], Path(args[1]))
     elif command == "limit":
         model = importlib.import_module("joblib").load(MODEL)
         result = {"rows": bare_script(model, Path(args[0]), Path(args[1]))}
