@@ -37,7 +37,7 @@ def main() -> None:
     body = body_path.read_bytes()
     headers = {"Content-Type": "application/json", "X-API-Key": os.environ.get("API_KEY", "")}
     # Later stages add fields to the answer: the routed variant (maturity).
-    routed = {"variant": "champion", "degraded": False}
+    routed = {"variant": "champion", "degraded": False, "prediction_ids": ["profile:0"]}
     extra = {
         name: value for name, value in routed.items() if name in api.PredictResponse.model_fields
     }
