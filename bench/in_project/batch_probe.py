@@ -2,6 +2,8 @@
 
     python batch_probe.py make-input ROWS PATH       # a CSV of ROWS rows like the test split
     python batch_probe.py throughput PACKAGE PATH    # rows/s of the batch path and its limit
+    python batch_probe.py limit PATH OUT             # the bare Arrow script alone (one run)
+    python batch_probe.py dask PACKAGE PATH          # rows/s of --dask, 2 local workers
     python batch_probe.py memory PACKAGE PATH        # peak RSS while scoring PATH
 
 Each prints one JSON object. Run from the project's root (the model is models/model.joblib).
@@ -21,18 +23,28 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 MODEL = Path("models/model.joblib")
 TEST_SPLIT = Path("data/processed/test.csv")
+RUNS = 3
+DASK_BLOCKSIZE = "16MB"
 
 
 def make_input(rows: int, path: Path) -> dict[str, float]:
-    """Tile the test split (with a little noise) into ``rows`` rows without the target."""
+    """Tile the test split (with a little noise) into ``rows`` rows without the target.
+
+    CSV, or Parquet when ``path`` ends in ``.parquet``.
+    """
     base = pd.read_csv(TEST_SPLIT).drop(columns=["target"])
     tiled = base.iloc[np.arange(rows) % len(base)].reset_index(drop=True)
     noise = np.random.default_rng(0).normal(1.0, 0.01, size=tiled.shape)
-    (tiled * noise).to_csv(path, index=False, float_format="%.6g")
+    if path.suffix == ".parquet":
+        (tiled * noise).round(6).to_parquet(path, index=False)
+    else:
+        (tiled * noise).to_csv(path, index=False, float_format="%.6g")
     return {"rows": rows, "megabytes": path.stat().st_size / 2**20}
 
 
@@ -46,32 +58,97 @@ def seconds(step: Callable[[], object], runs: int = 1) -> float:
     return min(times)
 
 
-def throughput(package: str, path: Path) -> dict[str, float]:
-    """Rows/s of predict_file (CSV in, CSV out, chunked) and of one vectorised predict.
+def bare_script(model: object, path: Path, out: Path) -> int:
+    """The limit: read the whole file with Arrow, predict, write the same columns with Arrow.
 
-    The in-memory parts are timed at their best of three; the whole path once.
+    The same output as the batch path (the input's columns, ``prediction``, one
+    ``proba_<class>`` per class, ``row_id``), with one ``predict_proba`` (labels from it),
+    no chunks, no checks and no temporary file.
+    """
+    parquet = path.suffix == ".parquet"
+    table = pq.read_table(path) if parquet else pa_csv.read_csv(path)
+    frame = table.to_pandas()
+    features = frame[list(model.feature_names_in_)]
+    columns: dict[str, object] = {}
+    if hasattr(model, "predict_proba"):
+        probabilities = model.predict_proba(features)
+        columns["prediction"] = model.classes_[probabilities.argmax(axis=1)]
+        for index, label in enumerate(model.classes_):
+            columns[f"proba_{label}"] = probabilities[:, index]
+    else:
+        columns["prediction"] = model.predict(features)
+    scored = pa.Table.from_pandas(frame.assign(**columns), preserve_index=False)
+    numbers = pa.array(np.arange(len(frame))).cast(pa.string())
+    ids = pc.binary_join_element_wise(f"{path.stem}", numbers, "-")
+    scored = scored.append_column("row_id", ids)
+    if parquet:
+        pq.write_table(scored, out)
+    else:
+        pa_csv.write_csv(scored, out)
+    return scored.num_rows
+
+
+def throughput(package: str, path: Path) -> dict[str, float]:
+    """Rows/s of predict_file (chunked, checked, atomic) and of the bare Arrow script.
+
+    Both run on the same file, CSV or Parquet, alternating, best of RUNS each; the
+    parts of the path are timed alone for the profile.
     """
     predict = importlib.import_module(f"{package}.predict")
     model = importlib.import_module(f"{package}.train").load_model(MODEL)
-    rows = sum(1 for _ in path.open()) - 1
+    rows = pq.ParquetFile(path).metadata.num_rows if path.suffix == ".parquet" else None
+    rows = rows if rows is not None else sum(1 for _ in path.open()) - 1
+    out = f"scored{path.suffix}"
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "scored.csv"
-        batch = seconds(lambda: predict.predict_file(model, path, out))
-        frame = pd.read_csv(path)
-        read = seconds(lambda: pd.read_csv(path), runs=3)
-        limit = seconds(lambda: model.predict(frame), runs=3)
+        batch_times, limit_times = [], []
+        for _ in range(RUNS):
+            batch_times.append(seconds(lambda: predict.predict_file(model, path, Path(tmp) / out)))
+            limit_times.append(seconds(lambda: bare_script(model, path, Path(tmp) / ("b" + out))))
+        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+        read = seconds(lambda: next(predict.read_chunks(path, len(frame))), runs=3)
         scoring = seconds(lambda: predict.predict_frame(model, frame), runs=3)
         scored = predict.predict_frame(model, frame)
         table = pa.Table.from_pandas(scored, preserve_index=False)
-        write = seconds(lambda: pa_csv.write_csv(table, Path(tmp) / "again.csv"))  # as the path
+        if path.suffix == ".parquet":
+            write = seconds(lambda: pq.write_table(table, Path(tmp) / "again.parquet"))
+        else:
+            write = seconds(lambda: pa_csv.write_csv(table, Path(tmp) / "again.csv"))
     return {
         "rows": rows,
-        "batch_seconds": batch,
-        "limit_seconds": limit,
-        "read_csv_seconds": read,
+        "batch_seconds": min(batch_times),
+        "limit_seconds": min(limit_times),
+        "read_seconds": read,
         "predict_frame_seconds": scoring,
-        "write_csv_seconds": write,
+        "write_seconds": write,
     }
+
+
+def dask_throughput(package: str, path: Path) -> dict[str, float]:
+    """Rows/s of the Dask path on a local cluster of 2 worker processes (1 thread each).
+
+    The cluster is started before the clock (a real cluster is running already); CSV
+    inputs are split into DASK_BLOCKSIZE blocks so that both workers get partitions.
+    """
+    from dask.distributed import LocalCluster
+
+    scale_out = importlib.import_module(f"{package}.scale_out")
+    model = importlib.import_module(f"{package}.train").load_model(MODEL)
+    out = f"scored{path.suffix}"
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        times = []
+        for run in range(RUNS):
+            target = Path(tmp) / f"{run}-{out}"
+            times.append(
+                seconds(
+                    lambda target=target: scale_out.predict_with_dask(
+                        model, path, target, cluster.scheduler_address, DASK_BLOCKSIZE
+                    )
+                )
+            )
+    return {"dask_seconds": min(times)}
 
 
 def peak_mib() -> float:
@@ -97,6 +174,11 @@ def main() -> None:
         result = make_input(int(args[0]), Path(args[1]))
     elif command == "throughput":
         result = throughput(args[0], Path(args[1]))
+    elif command == "dask":
+        result = dask_throughput(args[0], Path(args[1]))
+    elif command == "limit":
+        model = importlib.import_module("joblib").load(MODEL)
+        result = {"rows": bare_script(model, Path(args[0]), Path(args[1]))}
     else:
         result = memory(args[0], Path(args[1]))
     print(json.dumps(result))

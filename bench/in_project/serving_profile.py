@@ -2,7 +2,7 @@
 
 Run with the generated project's Python: ``python serving_profile.py PACKAGE BODY.json``.
 Prints the median microseconds of each step of the service's request path, next to the
-bare ``model.predict`` the minimal app calls.
+bare apps' work (the pipeline as saved, and the single-row fast path).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def main() -> None:
     body = body_path.read_bytes()
     headers = {"Content-Type": "application/json", "X-API-Key": os.environ.get("API_KEY", "")}
     # Later stages add fields to the answer: the routed variant (maturity).
-    routed = {"variant": "champion", "degraded": False}
+    routed = {"variant": "champion", "degraded": False, "prediction_ids": ["profile:0"]}
     extra = {
         name: value for name, value in routed.items() if name in api.PredictResponse.model_fields
     }
@@ -46,36 +46,42 @@ def main() -> None:
         # mvp and growth serve one model; maturity serves the rollout plan's champion first.
         model = state.model if hasattr(state, "model") else state.service.scorers["champion"]
         payload = api.PredictRequest.model_validate_json(body)
-        frame = pd.DataFrame.from_records(payload.records, columns=model.features)
-        scored = predict.predict_frame(model.pipeline, frame)
+        records = payload.records
+        frame = pd.DataFrame.from_records(records, columns=model.features)
+        fast = predict.array_scorer(model.pipeline)
+        labels, probabilities = predict.score_records(model.pipeline, records, fast)
+        classes = [str(label) for label in getattr(model.pipeline, "classes_", [])] or None
         steps = {
             "parse + validate the body (pydantic)": lambda: api.PredictRequest.model_validate_json(
                 body
             ),
+            "check the features": lambda: api.check_features(records, model.kinds),
             "build the DataFrame": lambda: pd.DataFrame.from_records(
-                payload.records, columns=model.features
+                records, columns=model.features
             ),
-            "model.predict": lambda: model.pipeline.predict(frame),
-            "model.predict_proba": lambda: (
+            "pipeline as saved: predict_proba (DataFrame)": lambda: (
                 model.pipeline.predict_proba(frame)
                 if hasattr(model.pipeline, "predict_proba")
-                else None
+                else model.pipeline.predict(frame)
             ),
-            "predict_frame (copy + predict + proba)": lambda: predict.predict_frame(
-                model.pipeline, frame
+            "fast path: array + predict_proba (numpy)": lambda: (
+                fast.score(fast.rows(records)) if fast is not None else None
+            ),
+            "score_records (what the service calls)": lambda: predict.score_records(
+                model.pipeline, records, fast
             ),
             "build the response (pydantic)": lambda: api.PredictResponse(
                 model_version=model.version,
                 **extra,
-                predictions=[
-                    api.Prediction(prediction=label) for label in scored["prediction"].tolist()
-                ],
+                predictions=api.to_predictions(labels, probabilities, classes),
             ).model_dump_json(),
             "whole request through the ASGI app (TestClient)": lambda: client.post(
                 "/predict", content=body, headers=headers
             ),
-            "minimal app's work: json.loads + frame + predict": lambda: model.pipeline.predict(
-                pd.DataFrame.from_records(json.loads(body)["records"], columns=model.features)
+            "bare app's work: json.loads + frame + predict_proba": lambda: (
+                model.pipeline.predict_proba(
+                    pd.DataFrame.from_records(json.loads(body)["records"], columns=model.features)
+                )
             ),
         }
         for name, step in steps.items():
