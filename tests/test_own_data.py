@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -340,4 +341,79 @@ def test_an_own_data_project_keeps_working_after_make_upgrade(
     FIGURES.append(
         f"own data {dataset.name}: make upgrade to growth, make all and a served prediction "
         f"{time.monotonic() - start:.0f} s"
+    )
+
+
+PEAK_RSS = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+"""
+
+
+def orders(rows: int, path: Path) -> Path:
+    """A generated table of ``rows`` orders: numbers with gaps, categories, a flag, an id."""
+    random = np.random.default_rng(0)
+    signal = random.normal(size=rows)
+    pd.DataFrame(
+        {
+            "order_id": np.arange(rows),
+            "amount": np.where(random.random(rows) < 0.05, np.nan, random.gamma(2, 50, rows)),
+            "visits": random.poisson(3, rows),
+            "region": random.choice(["north", "south", "east", "west", None], rows),
+            "member": random.choice([True, False], rows),
+            "signal": signal.round(4),
+            "segment": np.select([signal < -0.5, signal < 0.5], ["low", "mid"], "high"),
+        }
+    ).to_csv(path, index=False)
+    return path
+
+
+def peak_rss_mb(project: Project, step: str) -> int:
+    """Peak resident memory (MB) of one pipeline step, run as DVC runs it."""
+    python = str(project.root / ".venv" / "bin" / "python")
+    env = {"PATH": f"{project.root / '.venv' / 'bin'}:{project_env()['PATH']}"}
+    args = [python, "-c", PEAK_RSS, python, "-m", project.package, step]
+    return int(run(args, project.root, env=env, timeout=600).stdout.split()[-1])
+
+
+def test_data_larger_than_memory_goes_through_the_same_commands_in_chunks(
+    multiclass: Project, tmp_path: Path
+) -> None:
+    """``data.chunk_rows``: ``make data`` from a file:// URL, then prepare and assess with
+    memory flat as the file grows four times (and the whole-table path growing)."""
+    small, big = orders(100_000, tmp_path / "small.csv"), orders(400_000, tmp_path / "big.csv")
+    params = multiclass.root / "params.yaml"
+    text = params.read_text()
+    assert "  chunk_rows: 0\n" in text
+    params.write_text(text.replace("  chunk_rows: 0\n", "  chunk_rows: 20000\n"))
+    result, seconds = make_data(
+        multiclass, f"SOURCE={big.as_uri()}", "TARGET=segment", "ID=order_id"
+    )
+    assert "400000 rows, 7 columns, read in chunks of 20000 rows" in result.stdout
+    assert "prepared 400000 rows in chunks of 20000" in result.stdout
+    report = assessment(multiclass)
+    assert report["rows"] == 400_000 and report["duplicate_rows"] is None
+    assert kinds(multiclass) == {
+        "order_id": "id", "amount": "numeric", "visits": "numeric", "region": "categorical",
+        "member": "boolean", "signal": "numeric", "segment": "target",
+    }  # fmt: skip
+    chunked = {step: peak_rss_mb(multiclass, step) for step in ("prepare", "assess")}
+    fingerprint = json.loads((multiclass.root / "reports/data_fingerprint.json").read_text())
+    text = params.read_text()
+    params.write_text(text.replace("  chunk_rows: 20000\n", "  chunk_rows: 0\n"))
+    whole = peak_rss_mb(multiclass, "prepare")
+    same = json.loads((multiclass.root / "reports/data_fingerprint.json").read_text())
+    assert same["fingerprint"] == fingerprint["fingerprint"]  # one data set, either way
+    source = f"source: {data_params(multiclass)['source']}\n"
+    params.write_text(text.replace(source, f"source: {small}\n"))
+    smaller = {step: peak_rss_mb(multiclass, step) for step in ("prepare", "assess")}
+    for step in chunked:  # four times the rows, about the same memory
+        assert chunked[step] < smaller[step] + 25, (step, chunked, smaller)
+    assert whole > chunked["prepare"] + 25, (whole, chunked)
+    FIGURES.append(
+        f"own data in chunks of 20000 rows: make data of 400000 rows {seconds:.0f} s; peak RSS "
+        f"prepare {smaller['prepare']} -> {chunked['prepare']} MB and assess "
+        f"{smaller['assess']} -> {chunked['assess']} MB for 100000 -> 400000 rows "
+        f"(whole table: prepare {whole} MB at 400000 rows)"
     )
