@@ -34,12 +34,17 @@ def describe_target(target: pd.Series, task: Task) -> dict[str, Any]:
             "median": round(float(stats["50%"]), 6),
             "q75": round(float(stats["75%"]), 6),
         }
-    counts = target.value_counts().sort_index()
+    return describe_classes(target.value_counts())
+
+
+def describe_classes(counts: pd.Series) -> dict[str, Any]:
+    """The rows and share of each class, from the rows of each label."""
+    rows = int(counts.sum()) or 1
     return {
         "kind": "classes",
         "classes": [
-            {"label": str(label), "count": int(count), "share": round(count / len(target), 6)}
-            for label, count in counts.items()
+            {"label": str(label), "count": int(count), "share": round(count / rows, 6)}
+            for label, count in counts.sort_index().items()
         ],
     }
 
@@ -84,12 +89,15 @@ def to_markdown(report: dict[str, Any]) -> str:
     """The assessment as Markdown tables, for the wiki."""
     rows = report["rows"] or 1
     dropped = ", ".join(f"`{name}`" for name in report["dropped_columns"]) or "none"
+    duplicates = report["duplicate_rows"]
+    if duplicates is None:  # read in chunks: memory would grow with the rows
+        duplicates = f"not counted (read in chunks of {report['read_in_chunks_of']} rows)"
     lines = [
         "| Measure | Value |",
         "| --- | --- |",
         f"| Rows | {report['rows']} |",
         f"| Columns | {report['columns']} |",
-        f"| Duplicated rows | {report['duplicate_rows']} |",
+        f"| Duplicated rows | {duplicates} |",
         f"| Missing cells | {report['missing_cells']} |",
         f"| Source | `{report['source']}` |",
         f"| Target | `{report['target']}` |",
@@ -114,7 +122,8 @@ def to_markdown(report: dict[str, Any]) -> str:
         share = 100 * column["missing"] / rows
         lines.append(
             f"| `{column['name']}` | {column['type']} | {column['kind']} | {column['missing']} "
-            f"| {share:.1f} % | {column['unique']} | {column['treatment']} |"
+            f"| {share:.1f} % | {column['unique']}{'+' if column.get('unique_capped') else ''} "
+            f"| {column['treatment']} |"
         )
     return "\n".join(lines) + "\n"
 

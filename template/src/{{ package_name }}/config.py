@@ -48,7 +48,8 @@ class DataParams:
     read from the folder of ``params.yaml`` (the project root), wherever the command runs.
     ``positive_label`` names the positive class of a binary target that is not 0/1;
     ``id_column`` is never a feature; ``time_column`` orders the split (the latest rows
-    are the test set) and is not a feature either.
+    are the test set) and is not a feature either. ``chunk_rows`` makes ``prepare`` and
+    ``assess`` read that many rows at a time (see ``chunked.py``); 0 decides by file size.
     """
 
     source: str
@@ -58,6 +59,7 @@ class DataParams:
     positive_label: str | int | bool | None = None
     id_column: str | None = None
     time_column: str | None = None
+    chunk_rows: int = 0
     root: Path = Path(".")
 
     def source_path(self) -> Path:

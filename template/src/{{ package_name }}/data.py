@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,8 @@ SAMPLE_DATASETS = {
 MIN_ROWS_PER_CLASS = 5
 # More distinct values than this in a numeric classification target: it is continuous.
 MAX_CLASSES = 50
+# Labels counted at most (a continuous target read in chunks keeps memory bounded).
+MAX_LABELS = 10_000
 
 
 class DataError(ValueError):
@@ -77,14 +81,30 @@ def load_source(source: str | DataParams, target: str = "target") -> pd.DataFram
             )
         frame = read_table(path)
     frame = frame.rename(columns=snake_case)
-    target = snake_case(target)
-    if target not in frame.columns:
-        columns = ", ".join(frame.columns[:20])
-        raise DataError(
-            f"data.target: column {target!r} is not in {source!r} (columns: {columns}): "
-            "set data.target in params.yaml to one of them"
-        )
+    require_target(list(frame.columns), source, target)
     return frame
+
+
+def require_target(columns: list[str], source: str, target: str) -> None:
+    """Raise :class:`DataError` unless the target is one of the (snake-case) columns."""
+    if snake_case(target) not in columns:
+        shown = ", ".join(columns[:20])
+        raise DataError(
+            f"data.target: column {snake_case(target)!r} is not in {source!r} (columns: "
+            f"{shown}): set data.target in params.yaml to one of them"
+        )
+
+
+def require_columns(columns: list[str], params: DataParams) -> None:
+    """Raise :class:`DataError` unless the target, id and time columns are in ``columns``."""
+    require_target(columns, params.source, params.target)
+    for key in ("id_column", "time_column"):
+        column = getattr(params, key)
+        if column is not None and snake_case(column) not in columns:
+            raise DataError(
+                f"data.{key}: column {snake_case(column)!r} is not in {params.source!r}: "
+                "set it to a column of the file, or remove it from params.yaml"
+            )
 
 
 def positive_matches(label: Any, positive: str | int | bool) -> bool:
@@ -95,35 +115,51 @@ def positive_matches(label: Any, positive: str | int | bool) -> bool:
     return str(label).strip().lower() == str(positive).strip().lower()
 
 
-def check_target(frame: pd.DataFrame, params: DataParams, task: Task) -> pd.DataFrame:
-    """Check the target against the problem type; return the table with a usable target.
+@dataclass
+class TargetSummary:
+    """What the target checks need of a target column; built whole or chunk by chunk."""
 
-    A binary target with a ``positive_label`` becomes 1 for that label and 0 otherwise.
-    Every problem raises :class:`DataError` with one line naming the column and the fix.
-    """
+    rows: int = 0
+    missing: int = 0
+    numeric: bool = True
+    integral: bool = True  # every value is a whole number
+    counts: Counter[Any] = field(default_factory=Counter)  # rows of each label
+
+    def add(self, target: pd.Series) -> TargetSummary:
+        """Count one more part of the target column in."""
+        present = target.dropna()
+        numeric = pd.api.types.is_numeric_dtype(target) and not pd.api.types.is_bool_dtype(target)
+        self.rows += len(target)
+        self.missing += len(target) - len(present)
+        self.numeric = self.numeric and numeric
+        if numeric and not present.empty:
+            self.integral = self.integral and bool(
+                np.all(np.mod(present.to_numpy(dtype=float), 1) == 0)
+            )
+        if len(self.counts) <= MAX_LABELS:
+            self.counts.update(present.value_counts().to_dict())
+        return self
+
+
+def check_summary(summary: TargetSummary, params: DataParams, task: Task) -> None:
+    """Check a target against the problem type; one line naming the column and the fix."""
     name = snake_case(params.target)
     column = f"data.target {name!r}"
-    target = frame[name]
-    missing = int(target.isna().sum())
-    if missing:
+    if summary.missing:
         raise DataError(
-            f"{column}: {missing} of {len(frame)} rows have no target value: "
+            f"{column}: {summary.missing} of {summary.rows} rows have no target value: "
             "drop or fill those rows in the source file"
         )
-    numeric = pd.api.types.is_numeric_dtype(target) and not pd.api.types.is_bool_dtype(target)
-    labels = sorted(target.unique().tolist(), key=str)
+    labels = sorted(summary.counts, key=str)
     shown = ", ".join(repr(label) for label in labels[:6]) + (", ..." if len(labels) > 6 else "")
     if task == "regression":
-        if not numeric:
+        if not summary.numeric:
             raise DataError(
                 f"{column}: values such as {shown} are not numbers, and task is regression: "
                 "choose a numeric target or a classification problem_type"
             )
-        return frame
-    continuous = numeric and (
-        not np.all(np.mod(target.to_numpy(dtype=float), 1) == 0) or len(labels) > MAX_CLASSES
-    )
-    if continuous:
+        return
+    if summary.numeric and (not summary.integral or len(labels) > MAX_CLASSES):
         raise DataError(
             f"{column}: {len(labels)} distinct numeric values look continuous, and task is "
             f"{task}: choose a class column or a regression problem_type"
@@ -139,47 +175,56 @@ def check_target(frame: pd.DataFrame, params: DataParams, task: Task) -> pd.Data
                 "choose a two-class target or a multiclass_classification problem_type"
             )
         if params.positive_label is not None:
-            positive = target.map(lambda label: positive_matches(label, params.positive_label))
-            if not positive.any():
+            if not any(positive_matches(label, params.positive_label) for label in labels):
                 raise DataError(
                     f"data.positive_label: {params.positive_label!r} is not a label of "
                     f"{name!r} ({shown}): set it to one of them"
                 )
-            frame = frame.assign(**{name: positive.astype(int)})
         elif set(map(str, labels)) != {"0", "1"} and set(labels) != {True, False}:
             raise DataError(
                 f"{column}: labels {shown} are not 0/1: set data.positive_label "
                 "(make data POSITIVE=label) to the label that means positive"
             )
-        else:
-            frame = frame.assign(**{name: target.astype(int)})
     elif len(labels) == 2:
         raise DataError(
             f"{column}: 2 classes ({shown}), and task is multiclass_classification: "
             "choose a target with more classes or a binary_classification problem_type"
         )
-    counts = frame[name].value_counts()
-    if counts.min() < MIN_ROWS_PER_CLASS:
-        rare = ", ".join(
-            f"{label!r} ({count})" for label, count in counts.items() if count < MIN_ROWS_PER_CLASS
-        )
+    rare = [(label, count) for label, count in summary.counts.items() if count < MIN_ROWS_PER_CLASS]
+    if rare:
+        named = ", ".join(f"{label!r} ({count})" for label, count in rare)
         raise DataError(
-            f"{column}: too few rows for class {rare}: each class needs at least "
+            f"{column}: too few rows for class {named}: each class needs at least "
             f"{MIN_ROWS_PER_CLASS}; merge rare classes or bring more rows"
         )
-    return frame
+
+
+def encode_target(frame: pd.DataFrame, params: DataParams, task: Task) -> pd.DataFrame:
+    """A checked binary target as 1 for the positive label and 0 otherwise; others as they are."""
+    if task != "binary_classification":
+        return frame
+    name = snake_case(params.target)
+    target = frame[name]
+    if params.positive_label is not None:
+        positive = target.map(lambda label: positive_matches(label, params.positive_label))
+        return frame.assign(**{name: positive.astype(int)})
+    return frame.assign(**{name: target.astype(int)})
+
+
+def check_target(frame: pd.DataFrame, params: DataParams, task: Task) -> pd.DataFrame:
+    """Check the target against the problem type; return the table with a usable target.
+
+    A binary target with a ``positive_label`` becomes 1 for that label and 0 otherwise.
+    Every problem raises :class:`DataError` with one line naming the column and the fix.
+    """
+    check_summary(TargetSummary().add(frame[snake_case(params.target)]), params, task)
+    return encode_target(frame, params, task)
 
 
 def load_checked(params: DataParams, task: Task) -> pd.DataFrame:
     """Load the source named in the parameters and check its target and columns."""
     frame = load_source(params)
-    for key in ("id_column", "time_column"):
-        column = getattr(params, key)
-        if column is not None and snake_case(column) not in frame.columns:
-            raise DataError(
-                f"data.{key}: column {snake_case(column)!r} is not in {params.source!r}: "
-                "set it to a column of the file, or remove it from params.yaml"
-            )
+    require_columns(list(frame.columns), params)
     return check_target(frame, params, task)
 
 

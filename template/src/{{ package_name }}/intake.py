@@ -26,6 +26,7 @@ import yaml
 
 from . import config
 from .atomic import atomic_path, write_text
+from .chunked import check_in_chunks, chunk_rows
 from .data import DataError, fingerprint, load_checked, snake_case
 
 URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
@@ -89,9 +90,24 @@ def set_data_params(text: str, values: dict[str, object]) -> str:
     return "\n".join([*lines[: start + 1], *section, *lines[end:]]) + "\n"
 
 
+def check_source(data: config.DataParams, task: config.Task) -> str:
+    """Check a source and its target (in chunks when it is large); describe it briefly."""
+    rows = chunk_rows(data.source_path(), data.chunk_rows)
+    if rows is not None:
+        count, columns = check_in_chunks(data, task, rows)
+        return f"{count} rows, {len(columns)} columns, read in chunks of {rows} rows"
+    frame = load_checked(data, task)
+    return f"{len(frame)} rows, {len(frame.columns)} columns, fingerprint {fingerprint(frame)}"
+
+
 def draft_contract(params: config.Params) -> bool:
-    """Draft contracts/raw.yaml from the new data (growth stage on); False without contracts."""
+    """Draft contracts/raw.yaml from the new data (growth stage on); False without contracts.
+
+    Data read in chunks gets its contract from the prepared table instead (`make contract`).
+    """
     if importlib.util.find_spec(f"{__package__}.contracts") is None:
+        return False
+    if chunk_rows(params.data.source_path(), params.data.chunk_rows) is not None:
         return False
     from .contracts import CONTRACT_FILE, infer_contract, write_contract
 
@@ -120,10 +136,10 @@ def bring_data(args: argparse.Namespace) -> str:
     if local is not None:
         if not local.is_file():
             raise DataError(f"SOURCE: {args.source!r} is not a file: give a CSV or Parquet file")
-        frame = load_checked(replace(data, source=str(local.resolve())), params.task)
+        check_source(replace(data, source=str(local.resolve())), params.task)
     bring_in(args.source, destination)
     try:
-        frame = load_checked(data, params.task)
+        described = check_source(data, params.task)
     except DataError:
         if is_url(args.source):  # an import that cannot be used is not kept
             destination.unlink(missing_ok=True)
@@ -133,10 +149,7 @@ def bring_data(args: argparse.Namespace) -> str:
     write_text(config.PARAMS_FILE, text)
     drafted = draft_contract(config.load_params(config.PARAMS_FILE))
     contract = ", drafted contracts/raw.yaml (review it)" if drafted else ""
-    return (
-        f"data: {destination} ({len(frame)} rows, {len(frame.columns)} columns, fingerprint "
-        f"{fingerprint(frame)}), target {snake_case(args.target)!r}{contract}"
-    )
+    return f"data: {destination} ({described}), target {snake_case(args.target)!r}{contract}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
