@@ -12,6 +12,7 @@ behind a firewall does (``make docker-build OFFLINE=1``: the uv cache of
 - cold start: ``podman run`` to the first 200 of ``/ready`` (median of RUNS).
 
     uv run python bench/images.py
+    uv run python bench/images.py growth=PATH maturity-batch=PATH   # trained projects
 """
 
 from __future__ import annotations
@@ -23,9 +24,7 @@ import time
 from pathlib import Path
 
 from common import machine, project_env, render, section, sh, snapshot_template, verdict
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from engine import (  # noqa: E402
+from engine import (  # tests/, on the path of common
     build,
     make,
     podman,
@@ -35,7 +34,7 @@ from engine import (  # noqa: E402
     size_mb,
     wait_ready,
 )
-from service import API_KEY, free_port  # noqa: E402
+from service import API_KEY, free_port
 
 RUNS = 3
 SIZE_TARGET = 600.0  # MB, the growth serving image
@@ -54,7 +53,8 @@ def largest_packages(tag: str, count: int = 6) -> str:
         "du -sm /app/.venv/lib/python*/site-packages/* | sort -rn | head -n " + str(count),
     ).stdout  # fmt: skip
     return ", ".join(
-        f"{Path(path).name} {size}" for size, path in (line.split() for line in listing.splitlines())
+        f"{Path(path).name} {size}"
+        for size, path in (line.split() for line in listing.splitlines())
     )
 
 
@@ -67,45 +67,59 @@ def cold_start(tag: str) -> float:
         return time.monotonic() - started
 
 
-def main() -> int:
+def measure(root: Path, label: str, realtime: bool) -> bool:
+    """Print the figures of one trained project's image; whether it meets its targets."""
+    ok = True
+    tag = f"localhost/mlstages-bench-{root.name}:latest"
+    cache_seconds = sh(["make", "docker-cache"], root, project_env())
+    build(root, tag)  # fill the layer cache
+    started = time.monotonic()
+    result = make(root, "docker-build", "OFFLINE=1", "CONTAINER=podman", f"IMAGE={tag}",
+                  "BUILD_FLAGS=--pull=never --no-cache")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    full = time.monotonic() - started
+    touched = root / "src" / "touched.txt"
+    touched.write_text("a source change\n")
+    rebuilt = build(root, tag).build_seconds
+    touched.unlink()
+    size = size_mb(tag)
+    print(f"{label}: {size:.0f} MB; largest packages (MB): {largest_packages(tag)}")
+    print(f"  make docker-cache {cache_seconds:.1f} s; build (warm uv cache, no layer "
+          f"cache) {full:.1f} s; rebuild after a src/ change {rebuilt:.1f} s")  # fmt: skip
+    if realtime:
+        start = statistics.median(cold_start(tag) for _ in range(RUNS))
+        print(f"  cold start to /ready: median {start:.1f} s of {RUNS}, "
+              f"{verdict(start, START_TARGET)}")  # fmt: skip
+        ok &= start <= START_TARGET
+    if label.startswith("growth"):
+        print(f"  growth serving image (MB): {verdict(size, SIZE_TARGET)}")
+        ok &= size <= SIZE_TARGET
+    podman("rmi", "--force", tag, check=False)
+    return ok
+
+
+def main(argv: list[str]) -> int:
+    """Measure the projects of PROJECTS, or trained projects given as STAGE-SERVING=PATH."""
     require_podman()
     print(machine())
     section("Images (podman, stand-in base images, offline build from the uv cache)")
     ok = True
+    if argv:  # e.g. growth-realtime=/path/to/a/trained/project
+        for given in argv:
+            label, _, path = given.partition("=")
+            ok &= measure(Path(path), label, not label.endswith("batch"))
+        return 0 if ok else 1
     with tempfile.TemporaryDirectory() as scratch:
         template = snapshot_template(Path(scratch) / "template")
         for label, answers in PROJECTS.items():
-            root = render(template, Path(scratch) / label.split()[0] / answers["serving"], **answers)
+            root = render(template, Path(scratch) / label.replace(" ", ""), **answers)
             env = project_env()
             sh(["git", "init", "--quiet"], root, env)
             sh(["make", "install"], root, env)
             sh(["make", "pipeline"], root, env)
-            tag = f"localhost/mlstages-bench-{answers['stage']}-{answers['serving']}:latest"
-            cache_seconds = sh(["make", "docker-cache"], root, env)
-            build(root, tag)  # fill the layer cache
-            started = time.monotonic()
-            result = make(root, "docker-build", "OFFLINE=1", "CONTAINER=podman", f"IMAGE={tag}",
-                          "BUILD_FLAGS=--pull=never --no-cache")  # fmt: skip
-            assert result.returncode == 0, result.stderr
-            full = time.monotonic() - started
-            (root / "src").joinpath("touched.txt").write_text("a source change\n")
-            rebuilt = build(root, tag).build_seconds
-            size = size_mb(tag)
-            print(f"{label}: {size:.0f} MB; largest: {largest_packages(tag)}")
-            print(f"  make docker-cache {cache_seconds:.1f} s; build (warm uv cache, no layer "
-                  f"cache) {full:.1f} s; rebuild after a src/ change {rebuilt:.1f} s")  # fmt: skip
-            if answers["serving"] == "realtime":
-                starts = [cold_start(tag) for _ in range(RUNS)]
-                start = statistics.median(starts)
-                print(f"  cold start to /ready: median {start:.1f} s of {RUNS}, "
-                      f"{verdict(start, START_TARGET)}")  # fmt: skip
-                ok &= start <= START_TARGET
-            if label.startswith("growth"):
-                print(f"  growth serving image: {verdict(size, SIZE_TARGET)} MB")
-                ok &= size <= SIZE_TARGET
-            podman("rmi", "--force", tag, check=False)
+            ok &= measure(root, label, answers["serving"] == "realtime")
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
