@@ -209,6 +209,7 @@ def test_no_container_engine_is_said_in_one_line(growth_image: Image, tmp_path: 
 def test_a_missing_model_stops_the_build(growth_image: Image, tmp_path: Path) -> None:
     source = growth_image.project
     context = tmp_path / "project"
+    context.mkdir()
     for name in [
         "pyproject.toml",
         "uv.lock",
