@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -171,6 +172,7 @@ def test_make_docker_run_serves_the_image(growth_image: Image) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -189,8 +191,11 @@ def test_make_docker_run_serves_the_image(growth_image: Image) -> None:
         )
         assert status == 200, body
     finally:
-        server.terminate()  # podman run passes the signal on; --rm removes the container
+        # Ctrl-C in a terminal: make and podman run get it, podman passes it to the
+        # service; --rm removes the container.
+        os.killpg(server.pid, signal.SIGINT)
         server.wait(timeout=60)
+    assert not podman("ps", "--quiet", "--filter", f"ancestor={growth_image.tag}").stdout.strip()
 
 
 def test_no_container_engine_is_said_in_one_line(growth_image: Image, tmp_path: Path) -> None:
