@@ -168,6 +168,8 @@ def test_dockerfile_follows_the_rules(project: tuple[Path, dict[str, Any]]) -> N
     assert len(stages) >= 2, "multi-stage build"
     for index in stages:
         image = steps[index][1].split()[0]
+        if image == "scratch":  # the empty uv cache stage (filled by an offline build)
+            continue
         assert ":" in image and not image.endswith(":latest"), f"pinned base image: {image}"
     final = steps[stages[-1] :]
     users = [args for keyword, args in final if keyword == "USER"]
