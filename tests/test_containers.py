@@ -44,7 +44,7 @@ from engine import (
     wait_ready,
 )
 from service import API_KEY, free_port, http_json
-from test_generated_projects import GROWTH, MATURITY, built
+from test_generated_projects import GROWTH, MATURITY, built, on
 
 pytestmark = pytest.mark.slow
 
@@ -137,6 +137,7 @@ def check_service(image: Image, name: str, port: int, label: str) -> None:
         assert write.returncode != 0 and "Read-only file system" in write.stderr, (path, write)
 
 
+@on(GROWTH)
 def test_growth_image_serves_as_the_cluster_runs_it(growth_image: Image) -> None:
     port = free_port()
     name = f"mlstages-growth-{os.getpid()}-{port}"
@@ -147,6 +148,7 @@ def test_growth_image_serves_as_the_cluster_runs_it(growth_image: Image) -> None
         assert podman("exec", name, "python", "-c", "open('/tmp/ok', 'w')").returncode == 0
 
 
+@on(GROWTH)
 def test_make_docker_run_serves_the_image(growth_image: Image) -> None:
     port = free_port()
     refused = make(
@@ -198,6 +200,7 @@ def test_make_docker_run_serves_the_image(growth_image: Image) -> None:
     assert not podman("ps", "--quiet", "--filter", f"ancestor={growth_image.tag}").stdout.strip()
 
 
+@on(GROWTH)
 def test_no_container_engine_is_said_in_one_line(growth_image: Image, tmp_path: Path) -> None:
     tools = tmp_path / "bin"
     tools.mkdir()
@@ -211,6 +214,7 @@ def test_no_container_engine_is_said_in_one_line(growth_image: Image, tmp_path: 
         assert "neither docker nor podman is installed" in said(result)
 
 
+@on(GROWTH)
 def test_a_missing_model_stops_the_build(growth_image: Image, tmp_path: Path) -> None:
     source = growth_image.project
     context = tmp_path / "project"
@@ -250,6 +254,7 @@ def test_a_missing_model_stops_the_build(growth_image: Image, tmp_path: Path) ->
     assert "models/model.joblib" in direct.stderr and "no such file" in direct.stderr.lower()
 
 
+@on(MATURITY)
 def test_maturity_image_serves_logs_and_feeds_the_drift_job(
     maturity_image: Image, tmp_path: Path
 ) -> None:
@@ -283,6 +288,7 @@ def test_maturity_image_serves_logs_and_feeds_the_drift_job(
     assert "drift_share" in (reports / "drift.json").read_text()
 
 
+@on(MATURITY)
 def test_killing_the_container_mid_request_leaves_the_log_readable(
     maturity_image: Image, tmp_path: Path
 ) -> None:
@@ -333,6 +339,7 @@ def test_killing_the_container_mid_request_leaves_the_log_readable(
     assert drift.returncode == 0, drift.stdout + drift.stderr
 
 
+@on(MATURITY)
 def test_maturity_batch_image_scores_and_checks_drift_on_mounted_files(
     maturity_batch_image: Image, tmp_path: Path
 ) -> None:
