@@ -68,9 +68,7 @@ def test_stage_facts_are_those_of_the_stage_matrix(template_src: Path) -> None:
             answers = {"stage": stage, "package_name": matrix.PACKAGE, **options}
             files = matrix.render_files(answers)
             context = matrix.context(answers)
-            for earlier, fact in list(facts.items())[: position + 1] + [(None, None)]:
-                if fact is None:
-                    break
+            for fact in list(facts.values())[: position + 1]:
                 for item in fact["ships"]:
                     expected = all(
                         context[name] in allowed for name, allowed in item.get("when", {}).items()
@@ -98,7 +96,7 @@ def test_each_stage_shows_what_it_ships_and_not_another_stages_text(
         for other in names:
             if other != stage:
                 assert facts[other]["summary"] not in shown, (stage, other)
-        for number, (name, fact) in enumerate(facts.items()):
+        for number, fact in enumerate(facts.values()):
             for item in fact["ships"]:
                 present = (root / item["file"].replace("<package>", "my_ml_project")).exists()
                 assert (item["text"] in shown) == (present and number <= position), item

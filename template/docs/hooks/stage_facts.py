@@ -50,10 +50,9 @@ def current(root: Path = ROOT) -> str:
     of this stage and the earlier ones that the repository holds."""
     given = answers(root)
     lines = [f"**{given['stage']}**: {stages()[given['stage']]['summary']}", ""]
+    package = given["package_name"]
     for name, stage in stages().items():
-        present = [
-            item for item in stage["ships"] if (root / path_of(item, given["package_name"])).exists()
-        ]
+        present = [item for item in stage["ships"] if (root / path_of(item, package)).exists()]
         if present:
             heading = "From the mvp stage" if name == "mvp" else f"Added at the {name} stage"
             lines += [f"{heading}:", ""]
