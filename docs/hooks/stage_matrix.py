@@ -150,12 +150,14 @@ def render_files(answers: dict[str, str]) -> dict[str, str]:
         relative = path.relative_to(template).as_posix()
         if not path.is_file() or excluded(relative):
             continue
-        parts = [env.from_string(part).render(values) for part in relative.split("/")]
+        # The suffix comes off first: "{% if ... %}Dockerfile{% endif %}.jinja" is no file.
+        parts = [
+            env.from_string(part).render(values)
+            for part in relative.removesuffix(suffix).split("/")
+        ]
         if any(not part for part in parts):
             continue
-        name = (
-            "/".join(parts).removesuffix(suffix).replace(str(values["package_name"]), "<package>")
-        )
+        name = "/".join(parts).replace(str(values["package_name"]), "<package>")
         files[name] = KNOWN.get(name) or describe(path, name, values)
     return files
 
@@ -194,6 +196,27 @@ def cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+@cache
+def ships() -> dict[str, Any]:
+    """What each stage ships, the facts the generated wiki shows for its own stage."""
+    path = ROOT / questions().get("_subdirectory", "template") / "docs" / "hooks" / "stages.yml"
+    loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+def shipped(stage: str) -> list[str]:
+    """The stage's summary and the items it adds, with the answers they need."""
+    facts = ships()[stage]
+    lines = [facts["summary"], ""]
+    for item in facts["ships"]:
+        when = "; ".join(
+            f"when {name} = {' or '.join(str(v).lower() for v in allowed)}"
+            for name, allowed in item.get("when", {}).items()
+        )
+        lines.append(f"- {item['text']} (`{item['file']}`{', ' + when if when else ''})")
+    return [*lines, ""]
+
+
 def matrix() -> str:
     """One section per stage: the files it adds, what they are and when they are present."""
     out: list[str] = []
@@ -204,6 +227,7 @@ def matrix() -> str:
         if rendered is None:
             out.append("Not available in this version of the template: Copier refuses it.\n")
             continue
+        out += shipped(stage)
         present = set().union(*(files for _, files in rendered))
         described = {name: text for _, files in rendered for name, text in files.items()}
         added = sorted(present - before)
