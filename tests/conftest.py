@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,12 +31,16 @@ def template_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (and commit uncommitted changes) for every project. Upgrade tests use git instead.
     One snapshot per run, shared by the xdist workers (read only: copy it to change it).
     """
-    folder = shared_path(tmp_path_factory, "template")
+    return made_once(shared_path(tmp_path_factory, "template"), snapshot_template)
+
+
+def made_once(folder: Path, make: Callable[[Path], Path]) -> Path:
+    """``folder``, made by ``make`` in a scratch folder and renamed, once for every worker."""
     with locked(folder):
         if not folder.is_dir():
             scratch = folder.with_name(f"{folder.name}.partial")
             shutil.rmtree(scratch, ignore_errors=True)
-            snapshot_template(scratch).rename(folder)
+            make(scratch).rename(folder)
     return folder
 
 
@@ -110,19 +114,18 @@ def template_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Shared by the xdist workers; read only. A failed build fails every test that uses it,
     with MkDocs's output.
     """
-    site = shared_path(tmp_path_factory, "template-site")
-    with locked(site):
-        if not site.is_dir():
-            scratch = site.with_name(f"{site.name}.partial")
-            shutil.rmtree(scratch, ignore_errors=True)
-            result = subprocess.run(
-                [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(scratch)],
-                cwd=ROOT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-                capture_output=True, text=True, check=False,
-            )  # fmt: skip
-            if result.returncode != 0:
-                pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}")
-            scratch.rename(site)
+    return made_once(shared_path(tmp_path_factory, "template-site"), build_template_docs)
+
+
+def build_template_docs(site: Path) -> Path:
+    """Build this template's docs into ``site``; fail the test with MkDocs's output."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}")
     return site
 
 

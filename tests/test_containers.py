@@ -66,6 +66,21 @@ def said(result: subprocess.CompletedProcess[str]) -> str:
     return [line for line in result.stderr.splitlines() if not line.startswith("make: ***")][-1]
 
 
+def drift_job(image: Image, logs: Path, reports: Path) -> None:
+    """Run the drift CronJob's command on the log volume, mounted read-only as it is there."""
+    drift = job(
+        image.tag,
+        run_flags(volumes={logs: "/app/logs", reports: "/app/reports"}, read_only=["/app/logs"]),
+        "python",
+        "-m",
+        PACKAGE,
+        "drift",
+        "--current",
+        "logs",
+    )
+    assert drift.returncode == 0, drift.stdout + drift.stderr
+
+
 def image_fixture(name: str, project: Path) -> Iterator[Image]:
     """Build the project's image under a tag of this worker; remove it afterwards."""
     require_podman()
@@ -274,17 +289,7 @@ def test_maturity_image_serves_logs_and_feeds_the_drift_job(
     logged = (logs / "pod-a.jsonl").read_text().splitlines()
     assert logged and all(json.loads(line) for line in logged)
     reports = volume(tmp_path / "reports")  # the drift job's reports emptyDir
-    drift = job(
-        maturity_image.tag,
-        run_flags(volumes={logs: "/app/logs", reports: "/app/reports"}, read_only=["/app/logs"]),
-        "python",
-        "-m",
-        PACKAGE,
-        "drift",
-        "--current",
-        "logs",
-    )
-    assert drift.returncode == 0, drift.stdout + drift.stderr
+    drift_job(maturity_image, logs, reports)
     assert "drift_share" in (reports / "drift.json").read_text()
 
 
@@ -326,17 +331,7 @@ def test_killing_the_container_mid_request_leaves_the_log_readable(
     assert len(lines) - len(complete) <= 1, "only the last line may be cut by the kill"
     assert all(json.loads(line) for line in complete)
     reports = volume(tmp_path / "reports")
-    drift = job(
-        maturity_image.tag,
-        run_flags(volumes={logs: "/app/logs", reports: "/app/reports"}, read_only=["/app/logs"]),
-        "python",
-        "-m",
-        PACKAGE,
-        "drift",
-        "--current",
-        "logs",
-    )
-    assert drift.returncode == 0, drift.stdout + drift.stderr
+    drift_job(maturity_image, logs, reports)
 
 
 @on(MATURITY)

@@ -22,7 +22,7 @@ from pathlib import Path
 import copier
 import pytest
 import yaml
-from conftest import FIGURES, ROOT, locked, project_env, run, run_upgrade_module, shared_path
+from conftest import FIGURES, ROOT, made_once, project_env, run, run_upgrade_module, shared_path
 
 # Each test makes its own projects from the shared template repository: any worker may run
 # it. The interruption table is grouped by transition (its prepared project, below).
@@ -53,13 +53,7 @@ def commit_all(cwd: Path, message: str) -> None:
 @pytest.fixture(scope="module")
 def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git copy of the template with two releases, made once a run (read only)."""
-    repo = shared_path(tmp_path_factory, "template-repo")
-    with locked(repo):
-        if not repo.is_dir():
-            scratch = repo.with_name(f"{repo.name}.partial")
-            shutil.rmtree(scratch, ignore_errors=True)
-            release_template(scratch).rename(repo)
-    return repo
+    return made_once(shared_path(tmp_path_factory, "template-repo"), release_template)
 
 
 def release_template(repo: Path) -> Path:
