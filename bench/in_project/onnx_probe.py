@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 import pandas as pd
+from batch_probe import seconds  # the same folder: best wall time of a few runs
 from skl2onnx import to_onnx
 from skl2onnx.common.data_types import FloatTensorType
 from sklearn.datasets import load_diabetes
@@ -41,15 +42,6 @@ def median_us(step: Callable[[int], Any], runs: int = SINGLE_ROWS) -> float:
         step(index)
         times.append(time.perf_counter() - start)
     return statistics.median(times) * 1e6
-
-
-def best_seconds(step: Callable[[], Any], runs: int = 3) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def measure(package: str, name: str, task: str, train: pd.DataFrame, test: pd.DataFrame) -> dict:
@@ -109,8 +101,8 @@ def measure(package: str, name: str, task: str, train: pd.DataFrame, test: pd.Da
             else None
         ),
         "one_row_us_onnx": median_us(lambda index: onnx_run(one_rows[index])),
-        "batch_rows_per_s_sklearn": BATCH_ROWS / best_seconds(lambda: sklearn_run(tiled)),
-        "batch_rows_per_s_onnx": BATCH_ROWS / best_seconds(lambda: onnx_run(tiled)),
+        "batch_rows_per_s_sklearn": BATCH_ROWS / seconds(lambda: sklearn_run(tiled), runs=3),
+        "batch_rows_per_s_onnx": BATCH_ROWS / seconds(lambda: onnx_run(tiled), runs=3),
     }
     return result
 
