@@ -10,9 +10,11 @@ reads the last line of its output.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -249,13 +251,13 @@ def test_bad_answer_fails_naming_the_question_and_writes_nothing(
     assert not list(tmp_path.rglob("pwned")) and not Path("pwned").exists()
 
 
-def copier_cli(template_src: Path, dst: Path, data: dict[str, Any]) -> str:
-    """Run ``copier copy --defaults`` with these answers; return its combined output.
+def copier_arguments(template_src: Path, dst: Path, data: dict[str, Any]) -> list[str]:
+    """The arguments of ``copier copy --defaults`` with these answers.
 
     Answers go on the command line with ``--data``, except those a command line cannot
-    carry (a NUL byte), which go in a ``--data-file``.
+    carry (a NUL byte), which go in a ``--data-file`` written next to ``dst``.
     """
-    args = [shutil.which("copier") or "copier", "copy", "--defaults"]
+    args = ["copy", "--defaults"]
     in_file = {question: value for question, value in data.items() if "\x00" in str(value)}
     for question, value in data.items():
         if question not in in_file:
@@ -264,8 +266,13 @@ def copier_cli(template_src: Path, dst: Path, data: dict[str, Any]) -> str:
         data_file = dst.with_name(f"{dst.name}-answers.yml")
         data_file.write_text(yaml.safe_dump(in_file), encoding="utf-8")
         args += ["--data-file", str(data_file)]
+    return [*args, str(template_src), str(dst)]
+
+
+def copier_cli(template_src: Path, dst: Path, data: dict[str, Any]) -> str:
+    """Run the ``copier`` command with these answers; return its combined output."""
     result = subprocess.run(
-        [*args, str(template_src), str(dst)],
+        [shutil.which("copier") or "copier", *copier_arguments(template_src, dst, data)],
         capture_output=True,
         text=True,
         check=False,
@@ -298,17 +305,32 @@ def test_command_line_last_line_says_it_all(
 def cli_outputs(
     template_src: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> list[tuple[str, bool]]:
-    """Every catalogue row through the command line, two at a time (one per core)."""
-    root = tmp_path_factory.mktemp("cli")
+    """Every catalogue row through Copier's command line, in two processes (one per core).
 
-    def one(index: int, staged: tuple[str, tuple[str, dict[str, Any], str]]) -> tuple[str, bool]:
-        stage, (_, answers, _) = staged
-        dst = root / f"case{index}"
-        output = copier_cli(template_src, dst, {"stage": stage, **answers})
-        return output, dst.exists()
+    ``copier_cli.py`` runs many command lines in one process, each printing what a
+    terminal shows; the two rows above run the ``copier`` program itself.
+    """
+    root = tmp_path_factory.mktemp("cli")
+    cases = [
+        copier_arguments(template_src, root / f"case{index}", {"stage": stage, **answers})
+        for index, (stage, (_, answers, _)) in enumerate(CLI_CASES)
+    ]
+
+    def run_half(half: int) -> list[tuple[int, str]]:
+        cases_file = root / f"cases{half}.json"
+        cases_file.write_text(json.dumps(cases[half::2]), encoding="utf-8")
+        result = subprocess.run(
+            [sys.executable, str(Path(__file__).with_name("copier_cli.py")), str(cases_file)],
+            capture_output=True, text=True, check=True, timeout=600,
+            env={**os.environ, "NO_COLOR": "1"},
+        )  # fmt: skip
+        return [tuple(case) for case in json.loads(result.stdout)]
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(one, range(len(CLI_CASES)), CLI_CASES))
+        halves = list(pool.map(run_half, (0, 1)))
+    outputs = [halves[index % 2][index // 2] for index in range(len(cases))]
+    assert all(code != 0 for code, _ in outputs), "a bad answer was accepted"
+    return [(output, (root / f"case{index}").exists()) for index, (_, output) in enumerate(outputs)]
 
 
 @pytest.mark.slow
