@@ -74,6 +74,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             groups = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
             if groups:
                 name_group(item, "_".join(groups))
+        heaviest_groups_first(items)
+
+
+def heaviest_groups_first(items: list[pytest.Item]) -> None:
+    """Order the groups by how much slow-tier work they hold, the heaviest first.
+
+    xdist hands out whole groups in collection order (pyproject.toml turns its own order,
+    by number of tests, off). A group that builds and runs projects (many slow tests)
+    started last would keep one worker busy long after the other ran out of work; quick
+    groups and single tests come last and fill the end of the run on both workers. The
+    sort is stable: the tests of a group keep their order.
+    """
+    slow: dict[str, int] = {}
+    count: dict[str, int] = {}
+    for item in items:
+        group = item.nodeid.rpartition("@")[2] if "@" in item.nodeid else item.nodeid
+        count[group] = count.get(group, 0) + 1
+        slow[group] = slow.get(group, 0) + (item.get_closest_marker("slow") is not None)
+
+    def weight(item: pytest.Item) -> tuple[int, int, str]:
+        group = item.nodeid.rpartition("@")[2] if "@" in item.nodeid else item.nodeid
+        return (-slow[group], -count[group], group)
+
+    items.sort(key=weight)
 
 
 def name_group(item: pytest.Item, group: str) -> None:
