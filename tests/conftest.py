@@ -22,6 +22,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# Python writes the bytecode of what it imports, as it does by default, in every process of
+# the run (xdist's workers and the generated projects' commands inherit this environment).
+# With PYTHONDONTWRITEBYTECODE set (some machine images set it), each of the hundreds of
+# processes that import scikit-learn, pandas or MLflow compiled them again: 3 s an import
+# became 11 s on this machine.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 
 @pytest.fixture(scope="session")
 def template_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
