@@ -85,7 +85,7 @@ def upgrade_module(project: Path, new: str) -> float:
 # less the Copier child and the conflict scan.
 PHASES = (
     ("checks: clean tree, answers", "upgrade.py", "ensure_clean_tree"),
-    ("checks: stage gate (dvc status in a subprocess)", "upgrade.py", "stale_stages"),
+    ("stage gate: waiting for dvc status (it runs alongside Copier)", "upgrade.py", "stale_stages"),
     ("scratch: sweep a killed run's leftovers", "scratch_update.py", "sweep"),
     ("copier update in the scratch clone (child process)", "scratch_update.py", "_run_child"),
     ("conflict scan of the clone", "scratch_update.py", "_conflicts"),
@@ -146,14 +146,14 @@ def installed_upgrade(repo: Path, work: Path, new: str) -> tuple[float, float]:
     print(f"  whole command: {seconds:.3f} s (median of {RUNS})  [{verdict(seconds, TARGET)}]")
     print(f"  phases of one profiled run ({whole:.3f} s, cProfile adds a little):")
     uv_label = "uv run --frozen python -c pass (uv start-up, its sync check)"
-    print(f"    {uv_label:58} {uv_run:6.3f} s")
-    print(f"    {'Python start-up + import of the upgrade module (less uv run)':58} "
+    print(f"    {uv_label:62} {uv_run:6.3f} s")
+    print(f"    {'Python start-up + import of the upgrade module (less uv run)':62} "
           f"{imports - uv_run:6.3f} s")  # fmt: skip
     known = 0.0
     for label, module, function in PHASES:
         spent = cumulative(stats, module, function)
         known += spent
-        print(f"    {label:58} {spent:6.3f} s")
+        print(f"    {label:62} {spent:6.3f} s")
     prepared = cumulative(stats, "scratch_update.py", "prepare")
     clone = (
         prepared
@@ -161,8 +161,8 @@ def installed_upgrade(repo: Path, work: Path, new: str) -> tuple[float, float]:
         - cumulative(stats, "scratch_update.py", "_conflicts")
         - cumulative(stats, "scratch_update.py", "sweep")
     )
-    print(f"    {'scratch clone, commit, fetch of the result (git x 5)':58} {clone:6.3f} s")
-    print(f"    {'the rest of upgrade() (answers, params, prints)':58} "
+    print(f"    {'scratch clone, commit, fetch of the result (git x 5)':62} {clone:6.3f} s")
+    print(f"    {'the rest of upgrade() (answers, params, prints)':62} "
           f"{inside - known - clone:6.3f} s")  # fmt: skip
     print("    (no uv lock or uv sync runs during the upgrade: the next make install does it)")
     return seconds, uv_run
