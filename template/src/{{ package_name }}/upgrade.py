@@ -288,7 +288,11 @@ def upgrade(
                 f"{failure} (nothing changed; if the template moved: "
                 "make upgrade TEMPLATE=<its git URL or folder>)"
             ) from None
-        verdict = replace(verdict, stale=stale_stages(status))
+        try:
+            verdict = replace(verdict, stale=stale_stages(status))
+        except UpgradeRefused:
+            scratch_update.drop(result.commit)
+            raise
     print(verdict)
     if not verdict.go and not force:
         scratch_update.drop(result.commit)
