@@ -45,6 +45,7 @@ __all__ = [
     "section",
     "sh",
     "snapshot_template",
+    "summary",
     "trained_project",
     "verdict",
 ]
@@ -122,6 +123,19 @@ def verdict(
     sign = ">=" if higher_is_better else "<="
     shown = f"{target:.0%}" if percent else f"{target:g}"
     return f"target {sign} {shown}: {'met' if met else 'TARGET MISSED'}"
+
+
+def summary(name: str, figure: str, target: str, met: bool | None) -> None:
+    """Print one ``SUMMARY`` line, which ``bench/run_all`` gathers into its closing table.
+
+    Format (one line, fields separated by `` | ``)::
+
+        SUMMARY <name> | <figure> | <target or limit> | met|missed|n/a
+
+    ``met`` is None for a figure without a target (printed ``n/a``).
+    """
+    status = "n/a" if met is None else "met" if met else "missed"
+    print(f"SUMMARY {name} | {figure} | {target} | {status}")
 
 
 def git_template(folder: Path) -> Path:

@@ -57,7 +57,7 @@ def applying_marker() -> Path:
     return git_dir() / APPLYING_NAME
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+def die_with_parent() -> None:  # pragma: no cover - runs in the child
     """Ask Linux to kill this child when ``make upgrade`` dies (no orphaned Copier)."""
     with contextlib.suppress(Exception):
         import ctypes
@@ -95,7 +95,7 @@ def _run_child(command: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[
     """Run Copier in its own process group, killed with it if this process is stopped."""
     child = subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True, preexec_fn=_die_with_parent,
+        text=True, start_new_session=True, preexec_fn=die_with_parent,
     )  # fmt: skip
     try:
         output, _ = child.communicate()
@@ -180,6 +180,11 @@ def prepare(
             return Result(git("rev-parse", RESULT_REF).strip(), conflicts)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def drop(commit: str) -> None:
+    """Forget a prepared result that will not be applied (the work tree was not touched)."""
+    git("update-ref", "-d", RESULT_REF, commit)
 
 
 def _added_paths(commit: str) -> list[str]:

@@ -2,23 +2,26 @@
 
 ``make upgrade`` runs ``python -m <package>.upgrade``: it refuses a downgrade and a dirty
 git tree, checks the stage gate (the primary metric of the latest evaluation against the
-minimum in ``business.yaml``, and ``dvc status``: no stage may be out of date), then runs
+minimum in ``business.yaml``, and ``dvc status``: no stage may be out of date), runs
 ``copier update`` at the template version the project is on, with the new stage, in a
-scratch clone (``scratch_update``), and applies the result in one git step. Files you
-edited keep your edits; where the template changed the same lines, the conflict is marked
-inline and listed. Exit codes: 0 done, 1 done with conflicts, 2 refused (nothing touched).
+scratch clone (``scratch_update``), and applies the result in one git step. ``dvc status``
+runs while Copier does (the clone is not the work tree); a no-go on stale stages drops the
+prepared result before anything is applied. Files you edited keep your edits; where the
+template changed the same lines, the conflict is marked inline and listed. Exit codes:
+0 done, 1 done with conflicts, 2 refused (nothing touched).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import re
 import subprocess
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -62,23 +65,43 @@ class GateVerdict:
         return f"stage gate: {verdict}, {self.metric} {self.value:.4f} {sign} {self.minimum}"
 
 
-def stale_stages() -> tuple[str, ...]:
-    """Pipeline stages ``dvc status`` reports out of date (none when DVC is not installed)."""
+def start_status() -> subprocess.Popen[str] | None:
+    """Start ``dvc status --json`` in the background (None when DVC is not installed)."""
     if importlib.util.find_spec("dvc") is None or not Path("dvc.yaml").is_file():
-        return ()
-    result = subprocess.run(
+        return None
+    return subprocess.Popen(
         [sys.executable, "-m", "dvc", "status", "--json"],
-        capture_output=True, text=True, check=False,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=scratch_update.die_with_parent,
     )  # fmt: skip
+
+
+@contextlib.contextmanager
+def status_running() -> Iterator[subprocess.Popen[str] | None]:
+    """``dvc status`` running alongside the block; stopped if the block leaves early."""
+    status = start_status()
     try:
-        report = json.loads(result.stdout or "{}")
+        yield status
+    finally:
+        if status is not None and status.poll() is None:
+            status.kill()
+            status.communicate()
+
+
+def stale_stages(status: subprocess.Popen[str] | None) -> tuple[str, ...]:
+    """Pipeline stages the ``dvc status`` run reports out of date (none without DVC)."""
+    if status is None:
+        return ()
+    stdout, stderr = status.communicate()
+    try:
+        report = json.loads(stdout or "{}")
     except json.JSONDecodeError:
-        raise UpgradeRefused(f"dvc status failed: {result.stderr.strip()[-300:]}") from None
+        raise UpgradeRefused(f"dvc status failed: {stderr.strip()[-300:]}") from None
     return tuple(name.rsplit(":", 1)[-1] for name in report)
 
 
-def stage_gate(params: config.Params, metrics_file: Path = config.METRICS_FILE) -> GateVerdict:
-    """Compare the latest, up-to-date evaluation with the minimum of ``business.yaml``."""
+def metric_verdict(params: config.Params, metrics_file: Path = config.METRICS_FILE) -> GateVerdict:
+    """The gate on the latest evaluation's primary metric alone (stale stages not yet known)."""
     from .business import load_business_case
 
     metric = params.evaluate.primary_metric
@@ -86,7 +109,7 @@ def stage_gate(params: config.Params, metrics_file: Path = config.METRICS_FILE) 
     value = None
     if metrics_file.is_file():
         value = json.loads(metrics_file.read_text(encoding="utf-8")).get(metric)
-    return GateVerdict(metric=metric, value=value, minimum=minimum, stale=stale_stages())
+    return GateVerdict(metric=metric, value=value, minimum=minimum)
 
 
 def read_answers(answers_file: Path = ANSWERS_FILE) -> dict:
@@ -243,23 +266,37 @@ def upgrade(
     stage = target_stage(current, requested)
     ensure_clean_tree()
     source = template_source(answers, template)
-    verdict = stage_gate(config.load_params())
+    params = config.load_params()
+    with status_running() as status:
+        # A missing or low metric refuses at once; stale stages (dvc status, which takes
+        # seconds) are known after the result Copier prepares meanwhile in the scratch clone.
+        verdict = metric_verdict(params)
+        if not verdict.go and not force:
+            print(replace(verdict, stale=stale_stages(status)))
+            raise UpgradeRefused(f"{current} has not met its goal; pass FORCE=1 to upgrade anyway")
+        version = vcs_ref or answers.get("_commit", "unknown")
+        print(
+            f"upgrading {current} -> {stage} "
+            f"(template {source or answers['_src_path']} at {version})"
+        )
+        try:
+            result = scratch_update.prepare(
+                copier_arguments(stage, vcs_ref, data), ANSWERS_FILE, source, print
+            )
+        except UpdateFailed as failure:
+            raise UpdateFailed(
+                f"{failure} (nothing changed; if the template moved: "
+                "make upgrade TEMPLATE=<its git URL or folder>)"
+            ) from None
+        try:
+            verdict = replace(verdict, stale=stale_stages(status))
+        except UpgradeRefused:
+            scratch_update.drop(result.commit)
+            raise
     print(verdict)
     if not verdict.go and not force:
+        scratch_update.drop(result.commit)
         raise UpgradeRefused(f"{current} has not met its goal; pass FORCE=1 to upgrade anyway")
-    version = vcs_ref or answers.get("_commit", "unknown")
-    print(
-        f"upgrading {current} -> {stage} (template {source or answers['_src_path']} at {version})"
-    )
-    try:
-        result = scratch_update.prepare(
-            copier_arguments(stage, vcs_ref, data), ANSWERS_FILE, source, print
-        )
-    except UpdateFailed as failure:
-        raise UpdateFailed(
-            f"{failure} (nothing changed; if the template moved: "
-            "make upgrade TEMPLATE=<its git URL or folder>)"
-        ) from None
     scratch_update.apply(result.commit, disposable=[LOCK_FILE] if lock_written_by_uv() else [])
     print("\n".join(what_changes(result.commit, answers)))
     if result.conflicts:
