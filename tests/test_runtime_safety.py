@@ -292,7 +292,9 @@ def test_the_service_logs_json_only_counts_what_it_serves_and_drops_slow_bodies(
     messages = " ".join(entry["message"] for entry in entries)
     assert "variant challenger is down" in messages
     assert "prediction log not written: OSError" in messages
-    assert any(entry["logger"] == "uvicorn.access" for entry in entries)
+    access = [entry for entry in entries if entry["logger"].endswith(".access")]
+    assert {entry["logger"] for entry in access} == {"service.access"}  # one line a request
+    assert [entry["status"] for entry in access if entry["path"] == "/predict"] == [200, 401, 408]
     assert "Uvicorn running" in messages
 
 

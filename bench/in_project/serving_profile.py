@@ -30,6 +30,28 @@ def median_us(step: Callable[[], Any], runs: int = 300) -> float:
     return statistics.median(times) * 1e6
 
 
+def maturity_steps(state: Any, model: Any, records: list, labels: Any) -> dict[str, Any]:
+    """At maturity: the routing, and the metrics and prediction log of one answer."""
+    service = getattr(state, "service", None)
+    if service is None:
+        return {}
+    predictions = labels.tolist()
+    return {
+        "route the request (rollout plan)": lambda: service.plan.route("profile-key"),
+        "metrics + prediction log (one write)": lambda: service.record(
+            "champion",
+            predictions,
+            model,
+            time.perf_counter(),
+            records,
+            request_id="profile",
+            source="champion",
+            degraded=False,
+            shadow=False,
+        ),
+    }
+
+
 def main() -> None:
     package, body_path = sys.argv[1], Path(sys.argv[2])
     api = importlib.import_module(f"{package}.api")
@@ -75,6 +97,7 @@ def main() -> None:
                 **extra,
                 predictions=api.to_predictions(labels, probabilities, classes),
             ).model_dump_json(),
+            **maturity_steps(state, model, records, labels),
             "whole request through the ASGI app (TestClient)": lambda: client.post(
                 "/predict", content=body, headers=headers
             ),

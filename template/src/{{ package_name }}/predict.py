@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 from sklearn import config_context
 from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.pipeline import Pipeline
 
 from .atomic import atomic_path, same_file
@@ -79,7 +80,9 @@ class ArrayScorer:
     that they are identical). The steps are a copy that forgets the column names it
     was fitted with (so scikit-learn does not warn about an array without them); the
     array's columns are the model's features, in order. Inputs are checked once, here,
-    so scikit-learn's own finiteness checks are skipped (``assume_finite``).
+    so scikit-learn's own finiteness checks are skipped (``assume_finite``). A random
+    forest's trees are summed here, in its own order, rather than through joblib, which
+    costs ten times the trees' work for one row (:func:`forest_scores`).
     """
 
     def __init__(self, model: Pipeline, numeric: BaseEstimator) -> None:
@@ -89,6 +92,9 @@ class ArrayScorer:
             if hasattr(step[1], "feature_names_in_"):
                 del step[1].feature_names_in_
         self.estimator = model[1:]
+        last = model.steps[-1][1]
+        sequential = getattr(last, "n_jobs", None) in (None, 1)
+        self.forest = last if len(model.steps) == 2 and is_forest(last) and sequential else None
         classes = getattr(model, "classes_", None)
         self.classes: np.ndarray | None = classes if hasattr(model, "predict_proba") else None
 
@@ -113,10 +119,38 @@ class ArrayScorer:
             transformed = self.preprocess.transform(values)
             if not np.isfinite(transformed).all():
                 raise ValueError("Input contains infinity or a value too large for float64")
+            if self.forest is not None:
+                scores = forest_scores(self.forest, transformed)
+                if self.classes is None:
+                    return scores, None
+                return self.classes[scores.argmax(axis=1)], scores
             if self.classes is None:
                 return self.estimator.predict(transformed), None
             probabilities = self.estimator.predict_proba(transformed)
         return self.classes[probabilities.argmax(axis=1)], probabilities
+
+
+def is_forest(estimator: object) -> bool:
+    """Whether ``estimator`` is a fitted random forest of one output."""
+    forest = isinstance(estimator, RandomForestClassifier | RandomForestRegressor)
+    return forest and getattr(estimator, "n_outputs_", 0) == 1
+
+
+def forest_scores(forest: BaseEstimator, values: np.ndarray) -> np.ndarray:
+    """A forest's class probabilities (classifier) or predictions (regressor), tree by tree.
+
+    The same sums in the same order as scikit-learn's ``predict_proba`` / ``predict``
+    with one job, so the results are identical to the last bit.
+    """
+    rows = np.asarray(values, dtype=np.float32)  # what the trees read
+    classifier = isinstance(forest, RandomForestClassifier)
+    shape = (len(rows), forest.n_classes_) if classifier else (len(rows),)
+    total = np.zeros(shape, dtype=np.float64)
+    for tree in forest.estimators_:
+        scored = tree.predict_proba if classifier else tree.predict
+        total += scored(rows, check_input=False)
+    total /= len(forest.estimators_)
+    return total
 
 
 def array_scorer(model: Pipeline) -> ArrayScorer | None:
