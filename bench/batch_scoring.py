@@ -24,7 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from common import per_stage, project_env, trained_project, verdict
+from common import per_stage, project_env, summary, trained_project, verdict
 
 ROWS = 200_000
 CHUNK = 50_000  # predict_file's default chunk size
@@ -70,6 +70,10 @@ def measure_project(stage: str, root: Path, package: str, work: Path) -> None:
         print(f"    limit, bare Arrow script:           {limit:12,.0f} rows/s")
         judged = verdict(ratio, TARGET, higher_is_better=True, percent=True)
         print(f"    ratio batch / limit: {ratio:.0%}  [{judged}]")
+        summary(
+            f"batch {stage} {kind}", f"{ratio:.0%} of the limit ({batch:,.0f} rows/s)",
+            f">= {TARGET:.0%}", ratio >= TARGET,
+        )  # fmt: skip
         if dask:
             seconds = probe(root, "dask", package, str(source))["dask_seconds"]
             print(
@@ -100,6 +104,10 @@ def measure_project(stage: str, root: Path, package: str, work: Path) -> None:
         )
     one, two, eight = (peaks[multiple]["peak_mib"] for multiple in (1, 2, 8))
     print(f"  peak at 8 x / 2 x the chunk: {eight / two:.2f}  [flat: {verdict(eight / two, FLAT)}]")
+    summary(
+        f"batch {stage} memory", f"peak x{eight / two:.2f} from 2 to 8 chunks", f"<= x{FLAT:g}",
+        eight / two <= FLAT,
+    )  # fmt: skip
     print(f"  (peak at 8 x / 1 x the chunk: {eight / one:.2f})")
 
 

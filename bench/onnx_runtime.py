@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from common import machine, project_env, section, sh, trained_project
+from common import machine, project_env, section, sh, summary, trained_project
 
 ADOPT = 3.0
 PROBE = Path(__file__).resolve().parent / "in_project" / "onnx_probe.py"
@@ -63,6 +63,10 @@ def main() -> None:
         )
         wins = best / onnx >= ADOPT and row["identical_predictions"]
         print(f"  adopt (>= {ADOPT:g}x and identical): {'yes' if wins else 'no'}")
+        summary(
+            f"ONNX {row['model']}", f"one row {best / onnx:.2f}x, batch {batch:.2f}x",
+            f">= {ADOPT:g}x and identical", bool(wins),
+        )  # fmt: skip
 
 
 if __name__ == "__main__":

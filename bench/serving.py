@@ -27,6 +27,7 @@ from common import (
     one_record,
     per_stage,
     project_env,
+    summary,
     trained_project,
     verdict,
 )
@@ -115,6 +116,10 @@ def measure_project(stage: str, root: Path, package: str, work: Path) -> None:
     ratio = ours.rps / limit.rps
     judged = verdict(ratio, TARGETS[stage], higher_is_better=True, percent=True)
     print(f"  ratio service / limit ({limit_name}): {ratio:.0%}  [{judged}]")
+    summary(
+        f"serving {stage}", f"{ratio:.0%} of the limit ({ours.rps:.0f} vs {limit.rps:.0f} req/s)",
+        f">= {TARGETS[stage]:.0%}", ratio >= TARGETS[stage],
+    )  # fmt: skip
     pipeline = merged["bare app, pipeline as saved"]
     print(f"  (service / bare app with the pipeline as saved: {ours.rps / pipeline.rps:.0%})")
     spread = {name: [f"{run.rps:.0f}" for run in runs] for name, runs in results.items()}

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from common import ROOT, machine, section
+from common import ROOT, machine, section, summary
 
 TIERS = {"quick": "not slow", "slow": "slow"}
 SLOWEST = 15
@@ -60,6 +60,7 @@ def main() -> None:
         closing = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "no output"
         print(f"{tier} tier: {elapsed:.0f} s ({elapsed / 60:.1f} min): {closing.strip('= ')}")
         print(f"  load average at the end: {os.getloadavg()[0]:.1f}; slowest tests:")
+        summary(f"suite {tier} tier", f"{elapsed / 60:.1f} min", "-", None)
         for line in slowest(result.stdout):
             print(f"    {line}")
         if result.returncode != 0:
