@@ -10,7 +10,6 @@ docs build includes the stage matrix, which renders the template once per varian
 from __future__ import annotations
 
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -19,8 +18,7 @@ import time
 from pathlib import Path
 
 import copier
-
-ROOT = Path(__file__).resolve().parents[1]
+from common import ROOT, snapshot_template
 
 
 def timed_build(cwd: Path, site: Path, **env: str) -> float:
@@ -37,9 +35,7 @@ def timed_build(cwd: Path, site: Path, **env: str) -> float:
 def main(runs: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         snapshot, project = Path(folder) / "template", Path(folder) / "project"
-        snapshot.mkdir()
-        shutil.copy2(ROOT / "copier.yml", snapshot / "copier.yml")
-        shutil.copytree(ROOT / "template", snapshot / "template")
+        snapshot_template(snapshot)
         start = time.perf_counter()
         copier.run_copy(str(snapshot), project, defaults=True, quiet=True)
         print(f"copier copy (defaults): {time.perf_counter() - start:.2f} s")

@@ -28,6 +28,9 @@ def template_package(name: str = "generated_package") -> ModuleType:
     """Import the template's (un-rendered) package, whose plain .py files are valid Python."""
     if name in sys.modules:
         return sys.modules[name]
+    # No bytecode next to the template's files, now or when its modules import each other
+    # later: a __pycache__ in template/ is a path Copier tries to render (the names hold Jinja).
+    sys.dont_write_bytecode = True
     init = PACKAGE_DIR / "__init__.py.jinja"
     spec = importlib.util.spec_from_file_location(
         name,

@@ -164,7 +164,9 @@ def snapshot_template(folder: Path) -> Path:
     """Copy copier.yml and template/ of this checkout into ``folder`` (outside git)."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ROOT / "copier.yml", folder / "copier.yml")
-    shutil.copytree(ROOT / "template", folder / "template")
+    shutil.copytree(  # a stray bytecode cache would be a path Copier tries to render
+        ROOT / "template", folder / "template", ignore=shutil.ignore_patterns("__pycache__")
+    )
     return folder
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import copier
 import yaml
-from conftest import ROOT, project_env, render
+from conftest import project_env, render, snapshot_template
 
 
 def git(*args: str, cwd: Path) -> None:
@@ -44,10 +43,7 @@ def test_latency_defaults_to_a_day_for_batch_serving(template_src: Path, tmp_pat
 
 
 def test_copier_update_leaves_business_yaml_to_the_team(tmp_path: Path) -> None:
-    template = tmp_path / "template"
-    template.mkdir()
-    shutil.copy2(ROOT / "copier.yml", template / "copier.yml")
-    shutil.copytree(ROOT / "template", template / "template")
+    template = snapshot_template(tmp_path / "template")
     git("init", "-q", cwd=template)
     git("add", "-A", cwd=template)
     git("commit", "-q", "-m", "v1", cwd=template)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,7 +21,16 @@ from pathlib import Path
 import copier
 import pytest
 import yaml
-from conftest import FIGURES, ROOT, made_once, project_env, run, run_upgrade_module, shared_path
+from conftest import (
+    FIGURES,
+    ROOT,
+    made_once,
+    project_env,
+    run,
+    run_upgrade_module,
+    shared_path,
+    snapshot_template,
+)
 
 # Each test makes its own projects from the shared template repository: any worker may run
 # it. The interruption table is grouped by transition (its prepared project, below).
@@ -58,9 +66,7 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def release_template(repo: Path) -> Path:
     """A git copy of the template with two releases: v0.1.0, and v0.2.0 changing a file."""
-    repo.mkdir(parents=True)
-    shutil.copy2(ROOT / "copier.yml", repo / "copier.yml")
-    shutil.copytree(ROOT / "template", repo / "template")
+    snapshot_template(repo)
     git(repo, "init", "-q")
     commit_all(repo, "Release 0.1.0")
     git(repo, "tag", "v0.1.0")
@@ -432,11 +438,14 @@ TRANSITIONS = {
 
 
 def snapshot(project: Path) -> tuple[dict[str, bytes], str]:
-    """Every file of the work tree, byte for byte, and what git says about it."""
+    """Every file of the work tree, byte for byte, and what git says about it.
+
+    Bytecode caches aside: Python writes them (git-ignored) when the upgrade module runs.
+    """
     files = {
         str(path.relative_to(project)): path.read_bytes()
         for path in sorted(project.rglob("*"))
-        if path.is_file() and ".git" not in path.relative_to(project).parts
+        if path.is_file() and not {".git", "__pycache__"} & set(path.relative_to(project).parts)
     }
     return files, git(project, "status", "--porcelain", "--untracked-files=all")
 
