@@ -166,7 +166,15 @@ def test_a_killed_training_leaves_the_previous_model_and_run(
     venv = maturity.root / ".venv" / "bin"
     env = project_env({"PATH": f"{venv}{os.pathsep}{os.environ['PATH']}"})
     repro = [str(venv / "python"), "-m", "dvc", "repro", "train"]
-    for delay in (1.0, 6.0):  # fitting, then logging the model to MLflow
+    # The local MLflow store's model files: the experiment keeps the artifact folder it was
+    # created with (the project's), the copy's own store would be used for a new one.
+    stores = [root / "mlruns" / "artifacts" for root in (maturity.root, copy)]
+
+    def model_files() -> set[Path]:
+        return {path for store in stores for path in store.rglob("*")}
+
+    for point in ("starting or fitting", "logging the model to MLflow"):
+        logged = model_files()
         process = subprocess.Popen(
             repro, cwd=copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, start_new_session=True,
@@ -177,12 +185,18 @@ def test_a_killed_training_leaves_the_previous_model_and_run(
             output.append(line)
             if "Running stage 'train'" in line:
                 break
-        time.sleep(delay)
-        assert process.poll() is None, "".join(output)
+        if point == "starting or fitting":
+            time.sleep(1.0)
+        else:  # the run's first model file is on disk: MLflow is writing the model
+            deadline = time.monotonic() + 300
+            while not model_files() - logged and process.poll() is None:
+                assert time.monotonic() < deadline, "MLflow wrote no model file"
+                time.sleep(0.005)
+        assert process.poll() is None, (point, "".join(output))
         os.killpg(process.pid, signal.SIGKILL)  # DVC and the stage it runs
         process.wait(timeout=30)
         for name, content in before.items():
-            assert (models / name).read_bytes() == content, (delay, name)
+            assert (models / name).read_bytes() == content, (point, name)
     finished = subprocess.run(repro, cwd=copy, env=env, capture_output=True, text=True, check=False)
     assert finished.returncode == 0, finished.stdout + finished.stderr
     run = json.loads((models / "run.json").read_text())
