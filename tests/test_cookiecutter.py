@@ -147,6 +147,9 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         else:
             shutil.copy2(source, repo / name)
     shutil.copytree(ROOT / "hooks", repo / "hooks", ignore=shutil.ignore_patterns("__pycache__"))
+    # As in a clone: the bytecode cookiecutter's hooks leave behind stays untracked, so that
+    # Copier does not see a dirty template (and record a commit of its own).
+    shutil.copy2(ROOT / ".gitignore", repo / ".gitignore")
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "mlstages")
