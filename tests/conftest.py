@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,10 +79,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(item.path.name))
     if config.getoption("loadgroup", default=False):  # an xdist worker under --dist loadgroup
         for item in items:
-            groups = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
-            if groups:
-                name_group(item, "_".join(groups))
+            if group := xdist_group(item):
+                name_group(item, group)
         heaviest_groups_first(items)
+
+
+def xdist_group(item: pytest.Item) -> str:
+    """The name of the test's xdist group ("" for an independent test)."""
+    return "_".join(sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")}))
 
 
 def heaviest_groups_first(items: list[pytest.Item]) -> None:
@@ -93,15 +98,12 @@ def heaviest_groups_first(items: list[pytest.Item]) -> None:
     groups and single tests come last and fill the end of the run on both workers. The
     sort is stable: the tests of a group keep their order.
     """
-    slow: dict[str, int] = {}
-    count: dict[str, int] = {}
-    for item in items:
-        group = item.nodeid.rpartition("@")[2] if "@" in item.nodeid else item.nodeid
-        count[group] = count.get(group, 0) + 1
-        slow[group] = slow.get(group, 0) + (item.get_closest_marker("slow") is not None)
+    group_of = {item.nodeid: xdist_group(item) or item.nodeid for item in items}  # alone: own
+    count = Counter(group_of.values())
+    slow = Counter(group_of[item.nodeid] for item in items if item.get_closest_marker("slow"))
 
     def weight(item: pytest.Item) -> tuple[int, int, str]:
-        group = item.nodeid.rpartition("@")[2] if "@" in item.nodeid else item.nodeid
+        group = group_of[item.nodeid]
         return (-slow[group], -count[group], group)
 
     items.sort(key=weight)
