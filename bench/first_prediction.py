@@ -69,11 +69,11 @@ def own_loop(folder: Path, dst: Path, stage: str) -> dict[str, float]:
 def stage_times(project: Path) -> dict[str, float]:
     """Each DVC stage's command run alone, in the order of dvc.yaml, and the import floor.
 
-    Run as ``make pipeline`` runs them: the generated Makefile unexports
-    PYTHONDONTWRITEBYTECODE, so that compiled modules are kept between processes.
+    Run as ``make pipeline`` runs them, with compiled modules kept between processes: the
+    generated Makefile unexports PYTHONDONTWRITEBYTECODE, and tests/conftest.py (which
+    bench/common.py imports) drops it from this process's environment.
     """
     env = project_env()
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     stages = yaml.safe_load((project / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
     python = str(project / ".venv" / "bin" / "python")
     package = "my_ml_project"
@@ -94,8 +94,6 @@ def main() -> None:
     runs_wanted = args.runs
     section(f"3. time to first prediction, warm uv cache (median of {runs_wanted} runs)")
     print(machine())
-    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
-        print("PYTHONDONTWRITEBYTECODE is set here; the generated Makefile unexports it")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         folder = snapshot_template(work / "template")
