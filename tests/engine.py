@@ -61,7 +61,7 @@ def base_images_for(dockerfile: Path) -> None:
     """Build (once per machine) the stand-ins of the base images a Dockerfile names."""
     text = dockerfile.read_text(encoding="utf-8")
     python = re.search(r"FROM python:(\S+)-slim", text)
-    uv = re.search(r"ghcr\.io/astral-sh/uv:(\S+)", text)
+    uv = re.search(r"ghcr\.io/astral-sh/uv:([\w.]+)", text)
     assert python and uv, f"{dockerfile}: no python:*-slim or uv image named"
     subprocess.run(
         [str(BASE_IMAGES), python.group(1), uv.group(1)],
