@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import machine, project_env, render, sh, snapshot_template
+from common import machine, project_env, render, sh, snapshot_template, summary
 
 ROWS = 1_000_000
 PROBE = Path(__file__).resolve().parent / "in_project" / "online_join_probe.py"
@@ -52,6 +52,10 @@ def main() -> None:
         f"  Parquet:    {figures['parquet_seconds']:.2f} s, "
         f"{outcomes / figures['parquet_seconds']:,.0f} outcomes/s"
     )
+    for source in ("json", "parquet"):
+        rate = outcomes / figures[f"{source}_seconds"]
+        label = "JSON lines" if source == "json" else "Parquet"
+        summary(f"online join from {label}", f"{rate:,.0f} outcomes/s", "-", None)
 
 
 if __name__ == "__main__":
