@@ -39,7 +39,6 @@ from .data import (
     snake_case,
 )
 from .features import MAX_CATEGORIES, plan_columns
-from .predict import read_chunks
 
 # Above this size a file is read in chunks even without data.chunk_rows.
 LARGE_FILE_BYTES = 256 * 1024**2
@@ -64,6 +63,8 @@ def chunk_rows(path: Path, configured: int) -> int | None:
 
 def chunks(path: Path, rows: int, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
     """The file as tables of at most ``rows`` rows, with snake-case column names."""
+    from .predict import read_chunks  # the scoring module, with scikit-learn: only when chunked
+
     for chunk in read_chunks(path, rows):
         chunk = chunk.rename(columns=snake_case)
         yield chunk if columns is None else chunk[columns]

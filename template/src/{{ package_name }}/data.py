@@ -18,16 +18,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn import datasets
-from sklearn.model_selection import train_test_split
 
 from .atomic import atomic_path, write_text
 from .config import DataParams, Task
 
+# The sample data sets bundled with scikit-learn, by name: the loader of each in
+# sklearn.datasets. scikit-learn is imported where one is loaded or a split is made, so
+# the steps that need neither (assess, validate) start without it.
 SAMPLE_DATASETS = {
-    "breast_cancer": datasets.load_breast_cancer,
-    "wine": datasets.load_wine,
-    "diabetes": datasets.load_diabetes,
+    "breast_cancer": "load_breast_cancer",
+    "wine": "load_wine",
+    "diabetes": "load_diabetes",
 }
 # Fewest rows of each class: enough for a stratified split and cross-validation.
 MIN_ROWS_PER_CLASS = 5
@@ -70,7 +71,9 @@ def load_source(source: str | DataParams, target: str = "target") -> pd.DataFram
     else:
         path = Path(source)
     if is_sample(source):
-        frame = SAMPLE_DATASETS[source](as_frame=True).frame
+        from sklearn import datasets
+
+        frame = getattr(datasets, SAMPLE_DATASETS[source])(as_frame=True).frame
     else:
         if not path.is_file():
             known = ", ".join(sorted(SAMPLE_DATASETS))
@@ -239,6 +242,8 @@ def split(frame: pd.DataFrame, params: DataParams, task: Task) -> tuple[pd.DataF
         ordered = frame.sort_values(snake_case(params.time_column), kind="stable")
         cut = len(ordered) - max(1, round(params.test_size * len(ordered)))
         return ordered.iloc[:cut].reset_index(drop=True), ordered.iloc[cut:].reset_index(drop=True)
+    from sklearn.model_selection import train_test_split
+
     stratify = frame[target] if task != "regression" else None
     train, test = train_test_split(
         frame, test_size=params.test_size, random_state=params.seed, stratify=stratify

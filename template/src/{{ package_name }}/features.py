@@ -12,12 +12,13 @@ pipeline, so the same transformation runs in training, batch scoring and the API
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+if TYPE_CHECKING:  # scikit-learn is imported where a model is built: the data steps skip it
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
 
 KINDS = ("numeric", "categorical", "boolean")
 # A text column with more distinct values than this is free text, not a category.
@@ -137,6 +138,11 @@ def coerce_types(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
 
 def build_preprocessor(kinds: dict[str, str] | list[str]) -> ColumnTransformer:
     """One branch per kind of feature (a plain list of names: all numeric)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
     if isinstance(kinds, list):
         kinds = dict.fromkeys(kinds, "numeric")
     numeric = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
