@@ -20,6 +20,7 @@ from typing import Any
 
 import copier
 import pytest
+from mkdocs_forks import MkDocsForks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -138,6 +139,14 @@ def locked(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def mkdocs_forks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MkDocsForks]:
+    """Strict MkDocs builds of generated wikis, each in a fork of one warm process."""
+    forks = MkDocsForks(tmp_path_factory.mktemp("mkdocs-forks"))
+    yield forks
+    forks.close()
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ import yaml
 from combinations import STAGES, answer_id, answer_sets, expected_files
 from conftest import render
 from deploy_checks import check_deployment, check_gitops_workflows, check_sizing_command
+from mkdocs_forks import MkDocsForks
 
 from hooks.check_rendered import leftover_jinja, load_yaml, unparseable_files
 
@@ -206,15 +207,13 @@ def test_deployment_renders_and_validates(
         check_sizing_command(root, package)
 
 
-def test_docs_build_strict(project: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+def test_docs_build_strict(
+    project: tuple[Path, dict[str, Any]], tmp_path: Path, mkdocs_forks: MkDocsForks
+) -> None:
     """The wiki of a fresh project (no pipeline run yet) builds; its hook imports the package."""
     site = tmp_path / "site"
-    checked(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        project[0],
-        NO_MKDOCS_2_WARNING="1",
-        PYTHONPATH=str(project[0] / "src"),
-    )
+    build = mkdocs_forks.build(project[0], site)
+    assert build.returncode == 0, f"mkdocs build --strict failed:\n{build.output}"
     requirements = (site / "status" / "requirements" / "index.html").read_text(encoding="utf-8")
     assert "Replicas" in requirements and "Not computed yet" in requirements
     assert (site / "assets" / "vendor" / "mermaid" / "mermaid.min.js").is_file()
