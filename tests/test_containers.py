@@ -81,6 +81,19 @@ def drift_job(image: Image, logs: Path, reports: Path) -> None:
     assert drift.returncode == 0, drift.stdout + drift.stderr
 
 
+# Images being removed: deleting a 1 GB image's files took up to 48 s under load, so the
+# worker goes on with its next tests meanwhile.
+REMOVALS: list[threading.Thread] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def images_removed() -> Iterator[None]:
+    """The run ends once every image built here is removed."""
+    yield
+    for removal in REMOVALS:
+        removal.join()
+
+
 def image_fixture(name: str, project: Path) -> Iterator[Image]:
     """Build the project's image under a tag of this worker; remove it afterwards."""
     require_podman()
@@ -89,7 +102,11 @@ def image_fixture(name: str, project: Path) -> Iterator[Image]:
         f"image {name}: {size_mb(image.tag):.0f} MB, built in {image.build_seconds:.0f} s"
     )
     yield image
-    podman("rmi", "--force", image.tag, check=False)
+    removal = threading.Thread(
+        target=podman, args=("rmi", "--force", image.tag), kwargs={"check": False}
+    )
+    removal.start()
+    REMOVALS.append(removal)
 
 
 @pytest.fixture(scope="module")
