@@ -9,8 +9,9 @@ within each round. The bare apps score either through the pipeline as saved (a
 DataFrame, what a hand-written app does) or through the project's own single-row fast
 path (the same model work as the service): the faster of the two is the limit the
 ratio is judged against. Before the load, each app's answer is checked to carry the
-same predictions and probabilities as the service's. The profile below shows where a
-request's time goes.
+same predictions and probabilities as the service's. Then one request's time through
+the service and the bare app in process (``in_project/asgi_timing.py``: no uvicorn, no
+client, so steadier on a shared machine), and where a request's time goes.
 
     uv run python bench/serving.py
 """
@@ -137,10 +138,20 @@ def measure_project(stage: str, root: Path, package: str, work: Path) -> None:
     print(f"  (service / bare app with the pipeline as saved: {ours.rps / pipeline.rps:.0%})")
     spread = {name: [f"{run.rps:.0f}" for run in runs] for name, runs in results.items()}
     print(f"  requests/s of each round: {spread}")
-    print("  profile of one request, in process (median of 300):")
     profile = work / "body.json"
     profile.write_bytes(body)
     python = str(root / ".venv" / "bin" / "python")
+    print("  one request through the ASGI app in process, no uvicorn (steadier on a busy machine):")
+    timing = subprocess.run(
+        [python, str(IN_PROJECT / "asgi_timing.py"), package, str(profile)],
+        cwd=root,
+        env={**env, "PREDICTION_LOG": str(work / "predictions.jsonl")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    print(timing.stdout.rstrip())
+    print("  profile of one request, in process (median of 300):")
     script = str(IN_PROJECT / "serving_profile.py")
     steps = subprocess.run(
         [python, script, package, str(profile)],
