@@ -16,6 +16,7 @@ the fix; the previous output, if any, is left as it was.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import ctypes
 import sys
@@ -383,7 +384,8 @@ class ChunkWriter:
     one chunk waits to be written, so memory stays flat. Every chunk is written with
     the first one's types. Leaving the block waits for the last write and closes the
     file; after an error it waits too, so that nothing writes into the file once it is
-    removed, and the error raised is the first one.
+    removed, and the error raised is the one that stopped the run (the caller's, or
+    the failed write's), not a later one from closing.
     """
 
     def __init__(self, path: Path, output_path: Path) -> None:
@@ -416,15 +418,20 @@ class ChunkWriter:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        failed = kind is not None
         try:
-            if kind is None:
+            if not failed:
                 self.wait()
             elif self.pending is not None:
                 self.pending.exception()  # finished, whatever its outcome
+        except BaseException:
+            failed = True
+            raise
         finally:
             self.thread.shutdown()
-            if self.writer is not None:
-                self.writer.close()
+            if self.writer is not None:  # closing cannot hide the error that stopped us
+                with contextlib.suppress(Exception) if failed else contextlib.nullcontext():
+                    self.writer.close()
 
 
 def open_writer(
