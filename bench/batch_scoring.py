@@ -8,6 +8,10 @@ it) and writes the same output with Arrow. Both run alternately in one process, 
 three each. Next to them, the Dask path (``predict --dask``) on a local cluster of two
 worker processes. The time of each part of the path explains the ratio.
 
+The CPU time of one run of each, split between the calling thread and the others (the
+batch path's writer thread, Arrow's reader threads), tells what the ratio becomes on two
+free cores whatever the load: the wall time is at least the busiest thread's.
+
 Memory: peak RSS of a fresh process scoring inputs of 1, 2, 4 and 8 times the chunk
 size. Flat means the peak at 8 chunks is within FLAT of the peak at 2 chunks (one chunk
 alone never holds a chunk being read next to one being written; the step from 1 to 2 is
@@ -76,8 +80,13 @@ def measure_project(stage: str, root: Path, package: str, work: Path) -> None:
         )  # fmt: skip
         if dask:
             seconds = probe(root, "dask", package, str(source))["dask_seconds"]
+            dask_rows = figures["rows"] / seconds
+            print(f"    batch path, Dask (2 local workers): {dask_rows:12,.0f} rows/s")
+            faster = "the local path" if batch >= dask_rows else "Dask"
+            times = max(batch, dask_rows) / min(batch, dask_rows)
             print(
-                f"    batch path, Dask (2 local workers): {figures['rows'] / seconds:12,.0f} rows/s"
+                f"    which to use: on one machine {faster} ({times:.1f}x); Dask when a "
+                "cluster is at hand and one machine cannot score the input in time"
             )
         else:
             print("    batch path, Dask:                   n/a: not in this stage's template")
@@ -88,6 +97,10 @@ def measure_project(stage: str, root: Path, package: str, work: Path) -> None:
             f"      (whole path   {figures['batch_seconds']:6.2f} s; bare script "
             f"{figures['limit_seconds']:.2f} s)"
         )
+        print("    CPU time of one run (calling thread + the others; wall >= the busiest):")
+        for name, key in (("batch path", "batch"), ("bare script", "limit")):
+            whole, main = figures[f"{key}_cpu_seconds"], figures[f"{key}_main_thread_cpu_seconds"]
+            print(f"      {name:<14} {whole:6.2f} s = {main:.2f} s + {whole - main:.2f} s")
         source.unlink()
     peaks = {}
     for multiple in MEMORY_MULTIPLES:

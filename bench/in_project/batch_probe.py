@@ -58,6 +58,20 @@ def seconds(step: Callable[[], object], runs: int = 1) -> float:
     return min(times)
 
 
+def cpu_seconds(step: Callable[[], object]) -> tuple[float, float]:
+    """CPU time of one call of ``step``: the whole process's, and its calling thread's.
+
+    What the other threads (Arrow's readers, the batch path's writer) do is the
+    difference; on two free cores the wall time is at least the busiest thread's.
+    """
+    start = resource.getrusage(resource.RUSAGE_SELF)
+    thread = time.thread_time()
+    step()
+    end = resource.getrusage(resource.RUSAGE_SELF)
+    process = end.ru_utime + end.ru_stime - start.ru_utime - start.ru_stime
+    return process, time.thread_time() - thread
+
+
 def bare_script(model: object, path: Path, out: Path) -> int:
     """The limit: read the whole file with Arrow, predict, write the same columns with Arrow.
 
@@ -104,6 +118,8 @@ def throughput(package: str, path: Path) -> dict[str, float]:
         for _ in range(RUNS):
             batch_times.append(seconds(lambda: predict.predict_file(model, path, Path(tmp) / out)))
             limit_times.append(seconds(lambda: bare_script(model, path, Path(tmp) / ("b" + out))))
+        batch_cpu = cpu_seconds(lambda: predict.predict_file(model, path, Path(tmp) / out))
+        limit_cpu = cpu_seconds(lambda: bare_script(model, path, Path(tmp) / ("b" + out)))
         frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
         read = seconds(lambda: next(predict.read_chunks(path, len(frame))), runs=3)
         scoring = seconds(lambda: predict.predict_frame(model, frame), runs=3)
@@ -120,6 +136,10 @@ def throughput(package: str, path: Path) -> dict[str, float]:
         "read_seconds": read,
         "predict_frame_seconds": scoring,
         "write_seconds": write,
+        "batch_cpu_seconds": batch_cpu[0],
+        "batch_main_thread_cpu_seconds": batch_cpu[1],
+        "limit_cpu_seconds": limit_cpu[0],
+        "limit_main_thread_cpu_seconds": limit_cpu[1],
     }
 
 

@@ -1,9 +1,10 @@
 """Batch scoring: add model predictions to the rows of a CSV or Parquet file.
 
 Files are read and written chunk by chunk, so memory stays flat however large the
-input is. The format follows the file extension (``.parquet`` or CSV otherwise). The
-model runs once per batch of rows: a classifier gives its class probabilities and its
-prediction is the most probable class, so the two never disagree.
+input is; each chunk is written in a background thread while the next one is read and
+scored (:class:`ChunkWriter`). The format follows the file extension (``.parquet`` or
+CSV otherwise). The model runs once per batch of rows: a classifier gives its class
+probabilities and its prediction is the most probable class, so the two never disagree.
 :func:`measure_throughput` tells how fast one process scores single requests.
 
 The output is written whole or not at all (see :mod:`.atomic`), and never over the
@@ -15,11 +16,16 @@ the fix; the previous output, if any, is left as it was.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import ctypes
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -42,6 +48,9 @@ PREDICTION_COLUMN = "prediction"
 # this name when it has one, else ``<input file stem>-<row number>`` (stable on a rerun).
 ROW_ID_COLUMN = "row_id"
 CHUNK_ROWS = 50_000
+# Arrays larger than this are given back to the system as soon as they are freed.
+LARGE_ARRAY_BYTES = 4 * 1024**2
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
 SHOWN_VALUE_CHARACTERS = 40
 
 
@@ -327,38 +336,102 @@ def predict_file(
     """Score ``input_path`` into ``output_path`` and return the number of rows.
 
     ``progress`` is called with the running row count after each chunk. The output
-    appears only once every row is scored; until then the previous one stays.
+    appears only once every row is scored and written; until then the previous one stays.
     """
     if same_file(input_path, output_path):
         raise InputFileError(
             f"{output_path}: the output would overwrite the input {input_path}: "
             "choose another --output"
         )
+    release_large_arrays()
     kinds = feature_kinds(model)
     rows = 0
-    with atomic_path(output_path) as temporary:
-        writer: pq.ParquetWriter | pa_csv.CSVWriter | None = None
-        schema: pa.Schema | None = None
-        try:
-            for chunk in read_input(input_path, chunk_rows):
-                check_chunk(chunk, kinds, input_path, rows + 1)
-                if chunk.empty:
-                    continue
-                scored = pa.Table.from_pandas(predict_frame(model, chunk), preserve_index=False)
-                table = with_row_ids(scored, input_path, rows)
-                if writer is None:
-                    schema = table.schema  # every chunk is written with the first one's types
-                    writer = open_writer(temporary, schema, is_parquet(output_path))
-                writer.write_table(table.cast(schema))
-                rows += table.num_rows
-                if progress is not None:
-                    progress(rows)
-        finally:
-            if writer is not None:
-                writer.close()
+    with atomic_path(output_path) as temporary, ChunkWriter(temporary, output_path) as writer:
+        for chunk in read_input(input_path, chunk_rows):
+            check_chunk(chunk, kinds, input_path, rows + 1)
+            if chunk.empty:
+                continue
+            scored = pa.Table.from_pandas(predict_frame(model, chunk), preserve_index=False)
+            writer.write(with_row_ids(scored, input_path, rows))
+            rows += scored.num_rows
+            if progress is not None:
+                progress(rows)
         if rows == 0:
             raise InputFileError(f"{input_path}: no rows to score, only a header: add rows")
     return rows
+
+
+def release_large_arrays() -> None:
+    """Have the C library give each large array back to the system once it is freed.
+
+    glibc raises its threshold for doing so each time a large block is freed, so from
+    the second chunk on the arrays of a chunk (megabytes each) come from the heap, which
+    fragments and grows with the number of chunks. A fixed threshold keeps the peak
+    memory flat as the input grows. Elsewhere than glibc (macOS, musl) nothing changes.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is not None:
+        mallopt(M_MMAP_THRESHOLD, LARGE_ARRAY_BYTES)
+
+
+class ChunkWriter:
+    """Writes scored chunks in order, each in a background thread while the next is scored.
+
+    Arrow formats and writes without holding Python's lock, and writing a CSV chunk
+    takes as long as reading and scoring it, so the two overlap on two cores. At most
+    one chunk waits to be written, so memory stays flat. Every chunk is written with
+    the first one's types. Leaving the block waits for the last write and closes the
+    file; after an error it waits too, so that nothing writes into the file once it is
+    removed, and the error raised is the one that stopped the run (the caller's, or
+    the failed write's), not a later one from closing.
+    """
+
+    def __init__(self, path: Path, output_path: Path) -> None:
+        self.path, self.parquet = path, is_parquet(output_path)
+        self.writer: pq.ParquetWriter | pa_csv.CSVWriter | None = None
+        self.schema: pa.Schema | None = None
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chunk-writer")
+        self.pending: Future[None] | None = None
+
+    def __enter__(self) -> ChunkWriter:
+        return self
+
+    def write(self, table: pa.Table) -> None:
+        """Start writing ``table`` once the previous chunk is written."""
+        self.wait()
+        if self.writer is None:
+            self.schema = table.schema
+            self.writer = open_writer(self.path, self.schema, self.parquet)
+        self.pending = self.thread.submit(self.writer.write_table, table.cast(self.schema))
+
+    def wait(self) -> None:
+        """Wait for the chunk being written; raise its error, if any."""
+        if self.pending is not None:
+            self.pending.result()
+            self.pending = None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        failed = kind is not None
+        try:
+            if not failed:
+                self.wait()
+            elif self.pending is not None:
+                self.pending.exception()  # finished, whatever its outcome
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            self.thread.shutdown()
+            if self.writer is not None:  # closing cannot hide the error that stopped us
+                with contextlib.suppress(Exception) if failed else contextlib.nullcontext():
+                    self.writer.close()
 
 
 def open_writer(
