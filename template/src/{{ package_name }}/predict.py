@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import ctypes
+import logging
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -52,6 +53,8 @@ CHUNK_ROWS = 50_000
 LARGE_ARRAY_BYTES = 4 * 1024**2
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
 SHOWN_VALUE_CHARACTERS = 40
+
+logger = logging.getLogger(__name__)
 
 
 class InputFileError(ValueError):
@@ -223,20 +226,27 @@ def is_parquet(path: Path) -> bool:
     return path.suffix.lower() in (".parquet", ".pq")
 
 
-def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-    """Yield a CSV or Parquet file as tables of at most ``chunk_rows`` rows."""
+def read_chunks(
+    path: Path, chunk_rows: int = CHUNK_ROWS, types: Mapping[str, str] | None = None
+) -> Iterator[pd.DataFrame]:
+    """Yield a CSV or Parquet file as tables of at most ``chunk_rows`` rows.
+
+    ``types`` names the pandas type of some columns; the others are inferred per chunk.
+    """
     if is_parquet(path):
         for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
-            yield batch.to_pandas()
+            yield batch.to_pandas().astype(dict(types or {}))
     else:
-        yield from pd.read_csv(path, chunksize=chunk_rows)
+        yield from pd.read_csv(path, chunksize=chunk_rows, dtype=dict(types or {}) or None)
 
 
-def read_input(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+def read_input(
+    path: Path, chunk_rows: int = CHUNK_ROWS, types: Mapping[str, str] | None = None
+) -> Iterator[pd.DataFrame]:
     """:func:`read_chunks`, with an unreadable file told in one line."""
     kind = "Parquet" if is_parquet(path) else "CSV"
     try:
-        yield from read_chunks(path, chunk_rows)
+        yield from read_chunks(path, chunk_rows, types)
     except FileNotFoundError as error:
         raise InputFileError(f"{path}: no such file: check the --input path") from error
     except pd.errors.EmptyDataError as error:
@@ -337,6 +347,10 @@ def predict_file(
 
     ``progress`` is called with the running row count after each chunk. The output
     appears only once every row is scored and written; until then the previous one stays.
+
+    Column types are inferred chunk by chunk, and the output keeps one type per column.
+    When a later chunk needs a wider type than the first (whole numbers first, then
+    decimals or text), scoring starts again from the first row with the wider type.
     """
     if same_file(input_path, output_path):
         raise InputFileError(
@@ -345,9 +359,34 @@ def predict_file(
         )
     release_large_arrays()
     kinds = feature_kinds(model)
+    types: dict[str, str] = {}
+    while True:
+        try:
+            return score_file(model, input_path, output_path, chunk_rows, progress, kinds, types)
+        except ColumnTypesChanged as change:
+            types |= change.wider
+            changed = ", ".join(f"{name} ({kind})" for name, kind in change.wider.items())
+            logger.warning(
+                "%s: column types change after the first chunk: %s; "
+                "scoring again from the first row with these types",
+                input_path,
+                changed,
+            )
+
+
+def score_file(
+    model: Pipeline,
+    input_path: Path,
+    output_path: Path,
+    chunk_rows: int,
+    progress: Callable[[int], None] | None,
+    kinds: dict[str, str],
+    types: Mapping[str, str],
+) -> int:
+    """One pass of :func:`predict_file` with the given column types."""
     rows = 0
     with atomic_path(output_path) as temporary, ChunkWriter(temporary, output_path) as writer:
-        for chunk in read_input(input_path, chunk_rows):
+        for chunk in read_input(input_path, chunk_rows, types):
             check_chunk(chunk, kinds, input_path, rows + 1)
             if chunk.empty:
                 continue
@@ -359,6 +398,31 @@ def predict_file(
         if rows == 0:
             raise InputFileError(f"{input_path}: no rows to score, only a header: add rows")
     return rows
+
+
+class ColumnTypesChanged(Exception):
+    """A chunk holds values its columns' types in the first chunk cannot hold."""
+
+    def __init__(self, wider: dict[str, str]) -> None:
+        super().__init__(f"wider types needed: {wider}")
+        self.wider = wider
+
+
+def wider_types(table: pa.Table, schema: pa.Schema) -> dict[str, str]:
+    """The columns of ``table`` that ``schema`` cannot hold, with the pandas type to read
+    them as: ``float64`` for numbers (whole numbers, then decimals), else ``str``."""
+    wider = {}
+    for field in schema:
+        column = table.column(field.name)
+        try:
+            column.cast(field.type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            numbers = all(
+                pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)
+                for kind in (column.type, field.type)
+            )
+            wider[field.name] = "float64" if numbers else "str"
+    return wider
 
 
 def release_large_arrays() -> None:
@@ -382,7 +446,7 @@ class ChunkWriter:
     Arrow formats and writes without holding Python's lock, and writing a CSV chunk
     takes as long as reading and scoring it, so the two overlap on two cores. At most
     one chunk waits to be written, so memory stays flat. Every chunk is written with
-    the first one's types. Leaving the block waits for the last write and closes the
+    the first one's types; a chunk that needs wider ones raises :class:`ColumnTypesChanged`. Leaving the block waits for the last write and closes the
     file; after an error it waits too, so that nothing writes into the file once it is
     removed, and the error raised is the one that stopped the run (the caller's, or
     the failed write's), not a later one from closing.
@@ -404,6 +468,8 @@ class ChunkWriter:
         if self.writer is None:
             self.schema = table.schema
             self.writer = open_writer(self.path, self.schema, self.parquet)
+        elif table.schema != self.schema and (wider := wider_types(table, self.schema)):
+            raise ColumnTypesChanged(wider)
         self.pending = self.thread.submit(self.writer.write_table, table.cast(self.schema))
 
     def wait(self) -> None:
