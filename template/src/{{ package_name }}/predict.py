@@ -446,9 +446,10 @@ class ChunkWriter:
     Arrow formats and writes without holding Python's lock, and writing a CSV chunk
     takes as long as reading and scoring it, so the two overlap on two cores. At most
     one chunk waits to be written, so memory stays flat. Every chunk is written with
-    the first one's types; a chunk that needs wider ones raises :class:`ColumnTypesChanged`. Leaving the block waits for the last write and closes the
-    file; after an error it waits too, so that nothing writes into the file once it is
-    removed, and the error raised is the one that stopped the run (the caller's, or
+    the first one's types; a chunk that needs wider ones raises
+    :class:`ColumnTypesChanged`. Leaving the block waits for the last write and closes
+    the file; after an error it waits too, so that nothing writes into the file once it
+    is removed, and the error raised is the one that stopped the run (the caller's, or
     the failed write's), not a later one from closing.
     """
 
