@@ -47,9 +47,21 @@ MAKE_ALL_TARGETS = {"maturity": 60.0}
 PYTEST_TARGET = 20.0
 
 
+def own_env(dst: Path) -> dict[str, str]:
+    """The project's environment, with a temporary folder of its own (TMPDIR).
+
+    pytest keeps its last three sessions' folders under ``$TMPDIR/pytest-of-<user>`` and
+    deletes older ones at the end of a session: in the shared /tmp, a generated test run
+    would pay for deleting what other runs left (a template suite's thousands of files).
+    """
+    folder = dst.parent / f"{dst.name}.tmp"
+    folder.mkdir(exist_ok=True)
+    return project_env({"TMPDIR": str(folder)})
+
+
 def first_prediction(folder: Path, dst: Path, stage: str) -> dict[str, float]:
     """Go from nothing to a batch prediction; return each step's wall time."""
-    env = project_env()
+    env = own_env(dst)
     answers = ["--defaults", "--quiet", "--data", f"stage={stage}"]
     return {
         "copy": sh([COPIER, "copy", *answers, str(folder), str(dst)], dst.parent, env),
@@ -61,7 +73,7 @@ def first_prediction(folder: Path, dst: Path, stage: str) -> dict[str, float]:
 
 def own_loop(folder: Path, dst: Path, stage: str) -> dict[str, float]:
     """A new project's ``make all``, then its test suite (``make test``) run again alone."""
-    env = project_env()
+    env = own_env(dst)
     answers = ["--defaults", "--quiet", "--data", f"stage={stage}"]
     sh([COPIER, "copy", *answers, str(folder), str(dst)], dst.parent, env)
     return {"make all": sh(["make", "all"], dst, env), "pytest": sh(["make", "test"], dst, env)}
@@ -74,7 +86,7 @@ def stage_times(project: Path) -> dict[str, float]:
     generated Makefile unexports PYTHONDONTWRITEBYTECODE, and tests/conftest.py (which
     bench/common.py imports) drops it from this process's environment.
     """
-    env = project_env()
+    env = own_env(project)
     stages = yaml.safe_load((project / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
     python = str(project / ".venv" / "bin" / "python")
     package = "my_ml_project"
