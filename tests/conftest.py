@@ -54,9 +54,9 @@ def made_once(folder: Path, make: Callable[[Path], Path]) -> Path:
 
 
 # ---------------------------------------------------------------- parallel runs (xdist)
-# pyproject.toml runs the suite on two xdist workers with `--dist loadgroup`: tests that
-# share an expensive module fixture or a BUILT project carry `pytest.mark.xdist_group(...)`
-# so that they run on one worker, which builds the shared thing once.
+# pyproject.toml runs the suite on xdist workers (one more than the cores) with
+# `--dist loadgroup`: tests that share an expensive module fixture or a BUILT project carry
+# `pytest.mark.xdist_group(...)` so that they run on one worker, which builds it once.
 
 
 def shared_path(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
@@ -65,6 +65,16 @@ def shared_path(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
     if os.environ.get("PYTEST_XDIST_WORKER"):
         base = base.parent  # pytest-N/, the parent of every worker's popen-gwK/
     return base / name
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """One xdist worker more than the machine has cores (``-n auto``, as pyproject.toml sets).
+
+    About a quarter of a worker's time goes to waiting: on servers starting, on Chromium,
+    on podman and git, on subprocesses reading files. With one worker per core, that
+    quarter of the machine stayed idle.
+    """
+    return len(os.sched_getaffinity(0)) + 1
 
 
 @pytest.hookimpl(trylast=True)
