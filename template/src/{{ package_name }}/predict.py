@@ -364,6 +364,8 @@ def predict_file(
         try:
             return score_file(model, input_path, output_path, chunk_rows, progress, kinds, types)
         except ColumnTypesChanged as change:
+            if change.wider.items() <= types.items():
+                raise  # already read with these types: another pass would change nothing
             types |= change.wider
             changed = ", ".join(f"{name} ({kind})" for name, kind in change.wider.items())
             logger.warning(
@@ -469,9 +471,13 @@ class ChunkWriter:
         if self.writer is None:
             self.schema = table.schema
             self.writer = open_writer(self.path, self.schema, self.parquet)
-        elif table.schema != self.schema and (wider := wider_types(table, self.schema)):
-            raise ColumnTypesChanged(wider)
-        self.pending = self.thread.submit(self.writer.write_table, table.cast(self.schema))
+        try:
+            table = table.cast(self.schema)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            if wider := wider_types(table, self.schema):
+                raise ColumnTypesChanged(wider) from None
+            raise
+        self.pending = self.thread.submit(self.writer.write_table, table)
 
     def wait(self) -> None:
         """Wait for the chunk being written; raise its error, if any."""
