@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -258,14 +259,60 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     REPORTED_FIGURES.extend(str(value) for key, value in report.user_properties if key == "figure")
+    for key, value in report.user_properties:
+        if key == "cpu":
+            CPU_OF_TEST[report.nodeid] = float(value)
+
+
+# CPU time of each test, setup and teardown included: the worker's own and that of the
+# processes it waited for (a project's make, uv, pytest, the servers a test stopped). On
+# two busy cores the suite's time follows its CPU time, which --durations (wall time, under
+# contention) shows only roughly; the summary adds it up by file.
+CPU_AT_START: list[float] = []
+CPU_OF_TEST: dict[str, float] = {}
+
+
+def cpu_seconds() -> float:
+    """User and system time of this process and of its waited-for children."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    CPU_AT_START[:] = [cpu_seconds()]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    try:
+        return (yield)
+    finally:
+        if CPU_AT_START:
+            item.user_properties.append(("cpu", cpu_seconds() - CPU_AT_START[0]))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Show the measured figures even when the tests pass (their output is captured)."""
+    """Show the measured figures even when the tests pass (their output is captured), and
+    where the run's CPU time went."""
     if REPORTED_FIGURES:
         terminalreporter.section("figures")
         for line in REPORTED_FIGURES:
             terminalreporter.write_line(line)
+    if len(CPU_OF_TEST) > 1:
+        by_file = Counter[str]()
+        for nodeid, seconds in CPU_OF_TEST.items():
+            by_file[nodeid.split("::")[0]] += seconds
+        terminalreporter.section("CPU time by test file (with the processes each test ran)")
+        for name, seconds in by_file.most_common(15):
+            terminalreporter.write_line(f"{seconds:8.0f} s  {name}")
+        terminalreporter.write_line(f"{sum(by_file.values()):8.0f} s  in all")
+        terminalreporter.section("CPU time, the 15 heaviest tests")
+        heaviest = sorted(CPU_OF_TEST.items(), key=lambda item: -item[1])[:15]
+        for nodeid, seconds in heaviest:
+            terminalreporter.write_line(f"{seconds:8.0f} s  {nodeid}")
 
 
 @dataclass

@@ -7,10 +7,12 @@ drawn as SVG by the vendored Mermaid, that the tables show numbers, and that the
 requirements and the budget are those of the project's own answers. Any request that
 leaves the machine is blocked and fails the test: the site works offline.
 
-Every page of the navigation is screenshotted at 1400 px and 390 px into
-``artifacts/docs-site/<project>/desktop/`` and ``.../phone/`` (git-ignored) for people to
-look at. Chromium comes from the system (``apt-get install chromium``); Playwright never
-downloads a browser here.
+Every page of the navigation is opened at 1400 px and 390 px. With ``SCREENSHOTS=1`` in the
+environment, each is also screenshotted into ``artifacts/docs-site/<project>/desktop/``
+and ``.../phone/`` (git-ignored) for people to look at; by default no screenshot is taken,
+as no check reads them and they were about 40 % of the browser's work (CI's time).
+Chromium comes from the system (``apt-get install chromium``); Playwright never downloads
+a browser here.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ pytestmark = pytest.mark.slow
 ARTIFACTS = ROOT / "artifacts" / "docs-site"
 AXE = ROOT / "tests" / "manifests" / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = {"desktop": 1400, "phone": 390}
+# Screenshots for people to look at, on demand: SCREENSHOTS=1 uv run pytest tests/test_docs_site.py
+SCREENSHOTS = os.environ.get("SCREENSHOTS", "") not in {"", "0"}
 # Text that must never reach a page: Sphinx roles and template syntax.
 # (Code on the API pages may hold "{{" in a literal: only "{{ name" counts.)
 RAW = re.compile(r":(?:func|class|meth|data|attr|mod|exc):`|\{%|%\}|\{\{ ?[a-z_]")
@@ -116,10 +120,10 @@ class Site:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.shots = ARTIFACTS / name
-        shutil.rmtree(self.shots, ignore_errors=True)
-        self.shots.mkdir(parents=True)
-        for device in WIDTHS:
-            (self.shots / device).mkdir()
+        if SCREENSHOTS:
+            shutil.rmtree(self.shots, ignore_errors=True)
+            for device in WIDTHS:
+                (self.shots / device).mkdir(parents=True)
         self.benchmark = ""
 
     def nav_pages(self, page: Page) -> list[str]:
@@ -284,9 +288,9 @@ def test_every_page_fits_a_desktop_and_a_phone_and_axe_finds_nothing_serious(
     page: Page, site: Site
 ) -> None:
     """All pages of the navigation (the API reference's module pages included) at 1400 px
-    and 390 px: screenshots, no horizontal overflow of the page body, no raw roles or
-    Jinja, every chart an SVG with data; axe-core (at 1400 px) finds no serious or
-    critical issue."""
+    and 390 px (screenshots with SCREENSHOTS=1): no horizontal overflow of the page body,
+    no raw roles or Jinja, every chart an SVG with data; axe-core (at 1400 px) finds no
+    serious or critical issue."""
     page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
     paths = site.nav_pages(page)
     modules = sorted(
@@ -309,9 +313,10 @@ def test_every_page_fits_a_desktop_and_a_phone_and_axe_finds_nothing_serious(
                 diagram = page.locator("article .mermaid").count() > 0
                 if diagram:
                     page.locator("div.mermaid svg").first.wait_for(state="visible", timeout=20_000)
-            name = path.strip("/").replace("/", "-") or "home"
-            shot = site.shots / device / f"{name}.jpg"
-            page.screenshot(path=str(shot), full_page=True, type="jpeg", quality=70)
+            if SCREENSHOTS:
+                name = path.strip("/").replace("/", "-") or "home"
+                shot = site.shots / device / f"{name}.jpg"
+                page.screenshot(path=str(shot), full_page=True, type="jpeg", quality=70)
             overflow = page.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
@@ -490,8 +495,9 @@ def test_make_docs_serve_serves_the_live_wiki(site: Site) -> None:
 def test_template_docs_fit_a_desktop_and_a_phone_and_axe_finds_nothing_serious(
     browser: Browser, tmp_path: Path
 ) -> None:
-    """The template's own docs, built once: every page at 1400 px and 390 px, screenshots,
-    no horizontal overflow, no raw Jinja, and no serious or critical axe violation."""
+    """The template's own docs, built once: every page at 1400 px and 390 px (screenshots
+    with SCREENSHOTS=1), no horizontal overflow, no raw Jinja, and no serious or critical
+    axe violation."""
     site = tmp_path / "site"
     subprocess.run(
         ["uv", "run", "mkdocs", "build", "--strict", "--site-dir", str(site)],
@@ -505,7 +511,8 @@ def test_template_docs_fit_a_desktop_and_a_phone_and_axe_finds_nothing_serious(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     shots = ARTIFACTS / "template-docs"
-    shutil.rmtree(shots, ignore_errors=True)
+    if SCREENSHOTS:
+        shutil.rmtree(shots, ignore_errors=True)
     nav = load_yaml((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
     paths = [next(iter(entry.values())) for entry in nav]
     problems: list[str] = []
@@ -513,13 +520,15 @@ def test_template_docs_fit_a_desktop_and_a_phone_and_axe_finds_nothing_serious(
     page = context.new_page()
     try:
         for device, width in WIDTHS.items():
-            (shots / device).mkdir(parents=True)
+            if SCREENSHOTS:
+                (shots / device).mkdir(parents=True)
             page.set_viewport_size({"width": width, "height": 900})
             for path in paths:
                 address = "" if path == "index.md" else path.removesuffix(".md") + "/"
                 page.goto(url + address)  # served from the loopback: loaded means complete
                 name = address.strip("/") or "home"
-                page.screenshot(path=str(shots / device / f"{name}.png"), full_page=True)
+                if SCREENSHOTS:
+                    page.screenshot(path=str(shots / device / f"{name}.png"), full_page=True)
                 overflow = page.evaluate(
                     "document.documentElement.scrollWidth - document.documentElement.clientWidth"
                 )
