@@ -151,6 +151,16 @@ def measure_project(stage: str, root: Path, package: str, work: Path) -> None:
         check=True,
     )
     print(timing.stdout.rstrip())
+    print("  the same with every model's scoring stubbed (the framework's own time):")
+    stubbed = subprocess.run(
+        [python, str(IN_PROJECT / "asgi_timing.py"), package, str(profile), "--model-stubbed"],
+        cwd=root,
+        env={**env, "PREDICTION_LOG": str(work / "predictions-stubbed.jsonl")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    print(stubbed.stdout.rstrip())
     print("  profile of one request, in process (median of 300):")
     script = str(IN_PROJECT / "serving_profile.py")
     steps = subprocess.run(
