@@ -50,9 +50,10 @@ PYTEST_TARGET = 20.0
 def own_env(dst: Path) -> dict[str, str]:
     """The project's environment, with a temporary folder of its own (TMPDIR).
 
-    pytest keeps its last three sessions' folders under ``$TMPDIR/pytest-of-<user>`` and
-    deletes older ones at the end of a session: in the shared /tmp, a generated test run
-    would pay for deleting what other runs left (a template suite's thousands of files).
+    The generated tests keep pytest's folders in the project's ``.pytest_cache/d/tmp``
+    (tests/conftest.py), so they no longer clean up other runs' folders in a shared
+    ``/tmp/pytest-of-<user>`` (a template suite's thousands of files cost 15 s); the
+    other temporary files of the project's processes stay apart from the machine's too.
     """
     folder = dst.parent / f"{dst.name}.tmp"
     folder.mkdir(exist_ok=True)
