@@ -141,26 +141,23 @@ def measure_project(stage: str, root: Path, package: str, work: Path) -> None:
     profile = work / "body.json"
     profile.write_bytes(body)
     python = str(root / ".venv" / "bin" / "python")
-    print("  one request through the ASGI app in process, no uvicorn (steadier on a busy machine):")
-    timing = subprocess.run(
-        [python, str(IN_PROJECT / "asgi_timing.py"), package, str(profile)],
-        cwd=root,
-        env={**env, "PREDICTION_LOG": str(work / "predictions.jsonl")},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    print(timing.stdout.rstrip())
-    print("  the same with every model's scoring stubbed (the framework's own time):")
-    stubbed = subprocess.run(
-        [python, str(IN_PROJECT / "asgi_timing.py"), package, str(profile), "--model-stubbed"],
-        cwd=root,
-        env={**env, "PREDICTION_LOG": str(work / "predictions-stubbed.jsonl")},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    print(stubbed.stdout.rstrip())
+    timings = {
+        "one request through the ASGI app in process, no uvicorn (steadier on a busy machine):": [],
+        "the same with every model's scoring stubbed (the framework's own time):": [
+            "--model-stubbed"
+        ],
+    }
+    for number, (title, flags) in enumerate(timings.items()):
+        print(f"  {title}")
+        timing = subprocess.run(
+            [python, str(IN_PROJECT / "asgi_timing.py"), package, str(profile), *flags],
+            cwd=root,
+            env={**env, "PREDICTION_LOG": str(work / f"predictions-{number}.jsonl")},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        print(timing.stdout.rstrip())
     print("  profile of one request, in process (median of 300):")
     script = str(IN_PROJECT / "serving_profile.py")
     steps = subprocess.run(
