@@ -364,16 +364,27 @@ def predict_file(
         try:
             return score_file(model, input_path, output_path, chunk_rows, progress, kinds, types)
         except ColumnTypesChanged as change:
-            if change.wider.items() <= types.items():
+            if not widen(types, change.wider, input_path, "the first chunk"):
                 raise  # already read with these types: another pass would change nothing
-            types |= change.wider
-            changed = ", ".join(f"{name} ({kind})" for name, kind in change.wider.items())
-            logger.warning(
-                "%s: column types change after the first chunk: %s; "
-                "scoring again from the first row with these types",
-                input_path,
-                changed,
-            )
+
+
+def widen(types: dict[str, str], wider: dict[str, str], input_path: Path, sample: str) -> bool:
+    """Add the ``wider`` column types to ``types`` and say that scoring starts again; False
+    when they add nothing, as another pass would stop the same way.
+
+    ``sample`` names the part of the file whose types the others did not fit.
+    """
+    if not wider or wider.items() <= types.items():
+        return False
+    types |= wider
+    changed = ", ".join(f"{name} ({kind})" for name, kind in wider.items())
+    logger.warning(
+        "%s: column types change after %s: %s; scoring again from the first row with these types",
+        input_path,
+        sample,
+        changed,
+    )
+    return True
 
 
 def score_file(
