@@ -152,6 +152,76 @@ def locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# ----------------------------------------------------- bytecode shared through uv's cache
+# uv installs a package as hard links to the files it keeps in its cache (archive-v0/), and
+# links every file there, __pycache__/ included. Python writes the bytecode of what it
+# imports into the environment's own folders, so each of the run's forty-odd project
+# environments compiled scikit-learn, pandas, MLflow, DVC and MkDocs again on first use:
+# about 10 s of CPU each. Once a representative project is installed, share_bytecode()
+# compiles its packages where uv keeps them: the environments made after that link the
+# bytecode with the sources. Python checks a .pyc against its source's mtime and size,
+# which a hard link shares; a copied file (a cache on another disk) just compiles again.
+# MLSTAGES_SHARE_BYTECODE=0 leaves uv's cache as it is.
+
+
+def uv_archives_of(environment: Path) -> list[Path]:
+    """The folders of uv's cache whose files ``environment``'s packages are linked to."""
+    linked = set()
+    for metadata in environment.glob("lib/python3*/site-packages/*.dist-info/METADATA"):
+        status = metadata.stat()
+        if status.st_nlink > 1:
+            linked.add((status.st_dev, status.st_ino))
+    if not linked:
+        return []
+    cache = subprocess.run(
+        ["uv", "cache", "dir"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    archives = []
+    for archive in Path(cache, "archive-v0").iterdir():
+        for metadata in archive.glob("*.dist-info/METADATA"):
+            status = metadata.stat()
+            if (status.st_dev, status.st_ino) in linked:
+                archives.append(archive)
+    return archives
+
+
+# Compilations under way, in the background: the run waits for them at its end.
+COMPILING: list[subprocess.Popen[bytes]] = []
+
+
+def share_bytecode(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Compile, in the background, the packages of ``project``'s environment in uv's cache.
+
+    Each package once a run, whichever worker first asks for it; the worker goes on with
+    its tests meanwhile. A file that does not compile (a template shipped as .py, say)
+    keeps no bytecode there and compiles on import as before.
+    """
+    if os.environ.get("MLSTAGES_SHARE_BYTECODE") == "0":
+        return
+    claimed = shared_path(tmp_path_factory, "bytecode-compiled")
+    with locked(claimed):
+        done = set(claimed.read_text().splitlines()) if claimed.is_file() else set()
+        archives = [a for a in uv_archives_of(project / ".venv") if str(a) not in done]
+        with claimed.open("a") as record:
+            record.writelines(f"{archive}\n" for archive in archives)
+    if archives:
+        python = project / ".venv" / "bin" / "python"
+        command = [str(python), "-m", "compileall", "-qq", "-j", "0", "-x", r"/tests/"]
+        # exit code 1 when some file does not compile: see above
+        compiling = subprocess.Popen(
+            [*command, *map(str, archives)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        COMPILING.append(compiling)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Wait for the compilations this process started (share_bytecode)."""
+    for compiling in COMPILING:
+        compiling.wait()
+
+
 @pytest.fixture(scope="session")
 def mkdocs_forks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MkDocsForks]:
     """Strict MkDocs builds of generated wikis, each in a fork of one warm process."""

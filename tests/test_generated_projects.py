@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import FIGURES, locked, project_env, render, run, shared_path
+from conftest import FIGURES, locked, project_env, render, run, share_bytecode, shared_path
 from service import API_KEY, free_port, http_json, http_raw, uvicorn
 
 pytestmark = pytest.mark.slow
@@ -101,6 +101,8 @@ def built(name: str, template_src: Path, tmp_path_factory: pytest.TempPathFactor
                 stacklevel=2,
             )
         root = render(template_src, tmp_path_factory.mktemp(name) / "project", **answers)
+        run(["make", "install"], root, timeout=900)
+        share_bytecode(root, tmp_path_factory)  # for the environments made after this one
         result = run(["make", "all"], root, timeout=900)
         BUILT[name] = Project(root, answers, result.stdout)
     return BUILT[name]
