@@ -7,11 +7,13 @@ Every project is generated with the real Copier API from this checkout into
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -31,6 +33,17 @@ ROOT = Path(__file__).resolve().parents[1]
 # processes that import scikit-learn, pandas or MLflow compiled them again: 3 s an import
 # became 11 s on this machine.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+# The run's temporary folders (the installed projects, their sites and image contexts) go
+# under a root of this checkout's own: <tmp>/mlstages-tests-<digest of the checkout's
+# path>/pytest-of-<user>/pytest-N. pytest keeps the last three runs there, as it does in
+# <tmp>/pytest-of-<user>, where the runs of every other checkout (or a cleanup of that
+# folder) would otherwise delete a running suite's projects under it.
+TEMP_ROOT = Path(
+    tempfile.gettempdir(), f"mlstages-tests-{hashlib.sha1(bytes(ROOT)).hexdigest()[:8]}"
+)
+TEMP_ROOT.mkdir(mode=0o700, exist_ok=True)
+os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", str(TEMP_ROOT))
 
 
 @pytest.fixture(scope="session")
