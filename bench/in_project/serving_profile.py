@@ -94,7 +94,7 @@ def main() -> None:
             "score_records (what the service calls)": lambda: predict.score_records(
                 model.pipeline, records, fast
             ),
-            "build the response (pydantic)": lambda: api.PredictResponse(
+            "build the response (pydantic)": lambda: api.reply_of(
                 model_version=model.version,
                 **extra,
                 predictions=api.to_predictions(labels, probabilities, classes),
