@@ -9,7 +9,8 @@ No uvicorn and no client: each request is one call of the app with a ready-made 
 a ``receive`` giving the body and a ``send`` keeping the answer, so the figures hold
 only the app's own work. The service and the bare app on the same fast path
 (``minimal_app``, ``LIMIT_SCORING=array``) are timed in alternating blocks of 100
-requests, after a warm-up; the median microseconds of each are printed. Steadier than
+requests, after a warm-up; the median microseconds of each are printed, wall time
+and CPU time (user + sys, a request's share of its block's). Steadier than
 a uvicorn run on a shared machine. With ``--model-stubbed`` every model's scoring (the
 service's and the bare app's) gives its precomputed answer for the body's rows, so
 what is timed is the framework's own work.
@@ -89,6 +90,13 @@ async def timed(app: ASGIApp, body: bytes, requests: int) -> list[float]:
     return times
 
 
+async def timed_block(app: ASGIApp, body: bytes, requests: int) -> tuple[list[float], float]:
+    """The wall time of each request, and the block's CPU time (user + sys) in all."""
+    cpu = time.process_time()
+    times = await timed(app, body, requests)
+    return times, time.process_time() - cpu
+
+
 def stub_models(service_module: Any, bare_module: Any, body: bytes) -> None:
     """Replace each model's scoring by its answer for ``body``'s rows, computed once."""
     records = json.loads(body)["records"]
@@ -127,12 +135,19 @@ async def main() -> None:
         for app in apps.values():
             await timed(app, body, WARM_UP)
         times: dict[str, list[float]] = {name: [] for name in apps}
+        cpu: dict[str, list[float]] = {name: [] for name in apps}  # per request, by block
         for _ in range(requests // BLOCK):
             for name, app in apps.items():
-                times[name] += await timed(app, body, BLOCK)
+                block, seconds = await timed_block(app, body, BLOCK)
+                times[name] += block
+                cpu[name].append(seconds / BLOCK)
     medians = {name: statistics.median(values) * 1e6 for name, values in times.items()}
     for name, median in medians.items():
-        print(f"    {name:<28} {median:7.0f} us  (median of {len(times[name])})")
+        used = statistics.median(cpu[name]) * 1e6
+        print(
+            f"    {name:<28} {median:7.0f} us  (median of {len(times[name])}),"
+            f" CPU {used:5.0f} us  (user+sys, median of {len(cpu[name])} blocks)"
+        )
     ratio = medians["bare app, same fast path"] / medians["service"]
     print(f"    bare app / service time: {ratio:.0%}")
 

@@ -56,6 +56,7 @@ def main() -> None:
     package, body_path = sys.argv[1], Path(sys.argv[2])
     api = importlib.import_module(f"{package}.api")
     predict = importlib.import_module(f"{package}.predict")
+    features = importlib.import_module(f"{package}.features")
     body = body_path.read_bytes()
     headers = {"Content-Type": "application/json", "X-API-Key": os.environ.get("API_KEY", "")}
     # Later stages add fields to the answer: the routed variant (maturity).
@@ -73,11 +74,12 @@ def main() -> None:
         fast = predict.array_scorer(model.pipeline)
         labels, probabilities = predict.score_records(model.pipeline, records, fast)
         classes = [str(label) for label in getattr(model.pipeline, "classes_", [])] or None
+        numeric = features.all_numeric(model.kinds)  # known with the model, as the service does
         steps = {
             "parse + validate the body (pydantic)": lambda: api.PredictRequest.model_validate_json(
                 body
             ),
-            "check the features": lambda: api.check_features(records, model.kinds),
+            "check the features": lambda: api.check_features(records, model.kinds, numeric),
             "build the DataFrame": lambda: pd.DataFrame.from_records(
                 records, columns=model.features
             ),
@@ -92,7 +94,7 @@ def main() -> None:
             "score_records (what the service calls)": lambda: predict.score_records(
                 model.pipeline, records, fast
             ),
-            "build the response (pydantic)": lambda: api.PredictResponse(
+            "build the response (pydantic)": lambda: api.reply_of(
                 model_version=model.version,
                 **extra,
                 predictions=api.to_predictions(labels, probabilities, classes),

@@ -173,3 +173,8 @@ def model_feature_kinds(model: Pipeline) -> dict[str, str]:
         if name in KINDS:
             kinds.update(dict.fromkeys(columns, name))
     return kinds
+
+
+def all_numeric(kinds: dict[str, str]) -> bool:
+    """Whether every feature of ``kinds`` is numeric (the service then checks a record in C)."""
+    return set(kinds.values()) == {"numeric"}
