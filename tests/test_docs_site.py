@@ -13,6 +13,10 @@ and ``.../phone/`` (git-ignored) for people to look at; by default no screenshot
 as no check reads them and they were about 40 % of the browser's work (CI's time).
 Chromium comes from the system (``apt-get install chromium``); Playwright never downloads
 a browser here.
+
+Material's search builds its index in a web worker at every page load: about 0.3 s of the
+browser's CPU a page, for no check but the search's own. Pages are opened without that
+worker (``page``), except in the test of the search itself (``searchable_page``).
 """
 
 from __future__ import annotations
@@ -188,9 +192,34 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+# Material's search worker, replaced by an idle stand-in: it would fetch the whole search
+# index and build it at every page load, which the page's layout does not depend on.
+WITHOUT_SEARCH = """(() => {
+  const RealWorker = window.Worker;
+  window.Worker = function (url, options) {
+    if (!String(url).includes("/workers/search.")) return new RealWorker(url, options);
+    const idle = new EventTarget();
+    idle.postMessage = () => {};
+    idle.terminate = () => {};
+    return idle;
+  };
+})();"""
+
+
 @pytest.fixture
 def page(browser: Browser, site: Site) -> Iterator[Page]:
-    """A page that may only reach the served site, with Mermaid's shadow roots left open."""
+    """A page that may only reach the served site, with Mermaid's shadow roots left open,
+    without Material's search worker."""
+    yield from opened_page(browser, site, search=False)
+
+
+@pytest.fixture
+def searchable_page(browser: Browser, site: Site) -> Iterator[Page]:
+    """The same, with the site's search working."""
+    yield from opened_page(browser, site, search=True)
+
+
+def opened_page(browser: Browser, site: Site, search: bool) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     opened = context.new_page()
     # Material draws each diagram into a closed shadow root; open it so the test can look.
@@ -199,6 +228,8 @@ def page(browser: Browser, site: Site) -> Iterator[Page]:
         "Element.prototype.attachShadow = function (init) {"
         "  return attach.call(this, { ...init, mode: 'open' }); };"
     )
+    if not search:
+        opened.add_init_script(WITHOUT_SEARCH)
     outside: list[str] = []
 
     def note_outside(request: Request) -> None:
@@ -391,6 +422,25 @@ def test_every_method_page_is_reachable_from_the_navigation(page: Page, site: Si
         assert page.locator("article h2").count() >= 3, title  # decide / project / ships
 
 
+def test_search_finds_the_method_pages(searchable_page: Page, site: Site) -> None:
+    """The search box, with the index the wiki's build wrote, leads to a method page."""
+    page = searchable_page
+    page.goto(site.url)
+    # Material says "Initializing search" until its worker has built the index.
+    page.wait_for_function(
+        "document.querySelector('.md-search-result__meta').textContent.trim()"
+        " !== 'Initializing search'",
+        timeout=30_000,
+    )
+    page.locator("input.md-search__input").fill("product discovery")
+    first = page.locator("li.md-search-result__item a").first
+    first.wait_for(state="visible", timeout=20_000)
+    assert (first.get_attribute("href") or "").endswith("assess/product-discovery/")
+    with page.expect_navigation():
+        first.click()
+    assert page.locator("article h1").first.inner_text().startswith("Product discovery")
+
+
 def test_pipeline_diagram_is_svg_and_metrics_show_money(page: Page, site: Site) -> None:
     page.goto(site.url)
     open_from_nav(page, "Pipeline and results")
@@ -524,6 +574,7 @@ def test_template_docs_fit_a_desktop_and_a_phone_and_axe_finds_nothing_serious(
     problems: list[str] = []
     context = browser.new_context()
     page = context.new_page()
+    page.add_init_script(WITHOUT_SEARCH)
     try:
         for device, width in WIDTHS.items():
             if SCREENSHOTS:
