@@ -94,11 +94,15 @@ def main() -> None:
             "score_records (what the service calls)": lambda: predict.score_records(
                 model.pipeline, records, fast
             ),
-            "build the response (pydantic)": lambda: api.reply_of(
-                model_version=model.version,
-                **extra,
-                predictions=api.to_predictions(labels, probabilities, classes),
-            ).model_dump_json(),
+            "build the response (JSON)": lambda: api.reply_json(
+                {
+                    "model_version": model.version,
+                    **extra,
+                    "predictions": api.to_predictions(labels, probabilities, classes),
+                },
+                labels,
+                probabilities,
+            ),
             **maturity_steps(state, model, records, labels),
             "whole request through the ASGI app (TestClient)": lambda: client.post(
                 "/predict", content=body, headers=headers
