@@ -7,10 +7,14 @@ drawn as SVG by the vendored Mermaid, that the tables show numbers, and that the
 requirements and the budget are those of the project's own answers. Any request that
 leaves the machine is blocked and fails the test: the site works offline.
 
-Every page of the navigation is opened at 1400 px and 390 px. With ``SCREENSHOTS=1`` in the
-environment, each is also screenshotted into ``artifacts/docs-site/<project>/desktop/``
-and ``.../phone/`` (git-ignored) for people to look at; by default no screenshot is taken,
-as no check reads them and they were about 40 % of the browser's work (CI's time).
+Every page of the navigation is opened at 1400 px and 390 px, unless another wiki of the run
+already checked a page with the same article (an API page of a module that does not change
+from one project to another, a method page that names nothing of the project): the page
+around the article, the same on every page of a wiki, is checked on the wiki's other pages.
+With ``SCREENSHOTS=1`` in the environment, each is also screenshotted into
+``artifacts/docs-site/<project>/desktop/`` and ``.../phone/`` (git-ignored) for people to
+look at; by default no screenshot is taken, as no check reads them and they were about 40 %
+of the browser's work (CI's time).
 Chromium comes from the system (``apt-get install chromium``); Playwright never downloads
 a browser here.
 
@@ -43,7 +47,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import FIGURES, ROOT, project_env, render, run
+from conftest import FIGURES, ROOT, locked, project_env, render, run, shared_path
 from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
 from test_generated_projects import GROWTH, MATURITY, built, on
 
@@ -294,9 +298,39 @@ def assert_charts(page: Page, expected: list[str]) -> None:
         assert box is not None and box["width"] > 100 and box["height"] > 100
 
 
-# Articles already checked by axe (by hash): an API page of a module that is the same in
-# several wikis is checked once; every page is still opened and measured.
-AXED: set[str] = set()
+ARTICLE = re.compile(r"<article\b.*?</article>", re.DOTALL)
+
+
+class CheckedArticles:
+    """The articles the page sweep has claimed, in every wiki of the run (all xdist workers).
+
+    A page whose article (the built HTML between ``<article>`` and ``</article>``) another
+    wiki already claimed is not opened again: the article lays out the same in any wiki, and
+    the page around it (header, navigation, footer) is the same on all pages of a wiki.
+    """
+
+    def __init__(self, record: Path) -> None:
+        self.record = record
+
+    def claim(self, site: Site, path: str) -> bool:
+        """True if no wiki claimed this page's article before: it is now this wiki's to check."""
+        html = (site.root / "site" / path / "index.html").read_text(encoding="utf-8")
+        article = ARTICLE.search(html)
+        if article is None:
+            return True
+        digest = hashlib.sha256(article.group(0).encode()).hexdigest()
+        with locked(self.record):
+            claimed = self.record.read_text().split() if self.record.is_file() else []
+            if digest in claimed:
+                return False
+            with self.record.open("a") as record:
+                record.write(f"{digest}\n")
+        return True
+
+
+@pytest.fixture(scope="session")
+def checked_articles(tmp_path_factory: pytest.TempPathFactory) -> CheckedArticles:
+    return CheckedArticles(shared_path(tmp_path_factory, "docs-site-articles"))
 
 
 def axe_violations(page: Page, context: str = "document") -> list[str]:
@@ -331,12 +365,13 @@ def chart_problems(page: Page, path: str) -> tuple[list[str], list[str]]:
 
 
 def test_every_page_fits_a_desktop_and_a_phone_and_axe_finds_nothing_serious(
-    page: Page, site: Site
+    page: Page, site: Site, checked_articles: CheckedArticles
 ) -> None:
     """All pages of the navigation (the API reference's module pages included) at 1400 px
-    and 390 px (screenshots with SCREENSHOTS=1): no horizontal overflow of the page body,
-    no raw roles or Jinja, every chart an SVG with data; axe-core (at 1400 px: the whole
-    first page, then each page's article) finds no serious or critical issue."""
+    and 390 px (screenshots with SCREENSHOTS=1), but those whose article another wiki of
+    the run checked: no horizontal overflow of the page body, no raw roles or Jinja, every
+    chart an SVG with data; axe-core (at 1400 px: the whole first page, then each page's
+    article) finds no serious or critical issue."""
     page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
     paths = site.nav_pages(page)
     modules = sorted(
@@ -346,8 +381,11 @@ def test_every_page_fits_a_desktop_and_a_phone_and_axe_finds_nothing_serious(
     for module in modules:
         assert f"status/reference/{module}/" in paths, f"{module} missing from the navigation"
     problems: list[str] = []
-    axe_total, axe_pages, charts = 0, 0, []
+    axe_total, axe_pages, charts, elsewhere = 0, 0, [], 0
     for path in paths:
+        if not checked_articles.claim(site, path):
+            elsewhere += 1
+            continue
         diagram = False
         for device, width in WIDTHS.items():
             page.set_viewport_size({"width": width, "height": 900})
@@ -376,10 +414,6 @@ def test_every_page_fits_a_desktop_and_a_phone_and_axe_finds_nothing_serious(
             alts, wrong = chart_problems(page, path)
             charts += [f"{path or 'home'}: {alt}" for alt in alts]
             problems += wrong
-            article = hashlib.sha256(page.locator("article").inner_html().encode()).hexdigest()
-            if article in AXED:
-                continue  # the same article in another wiki (an unchanged module's API page)
-            AXED.add(article)
             # The header, the navigation and the footer are the same on every page of a
             # wiki: axe checks the whole of its first page, then each page's article
             # (half the time of a whole page).
@@ -388,9 +422,9 @@ def test_every_page_fits_a_desktop_and_a_phone_and_axe_finds_nothing_serious(
             axe_total += len(found)
             problems += [f"axe {path}: {violation}" for violation in found]
     FIGURES.append(
-        f"docs site {site.name}: {len(paths)} pages x {len(WIDTHS)} widths, {len(charts)} charts, "
-        f"axe on {axe_pages} pages (the others' articles checked in another wiki): "
-        f"{axe_total} serious/critical violations"
+        f"docs site {site.name}: {len(paths)} pages, {len(paths) - elsewhere} x {len(WIDTHS)} "
+        f"widths ({elsewhere} with an article another wiki's sweep checked), {len(charts)} "
+        f"charts, axe on {axe_pages} pages: {axe_total} serious/critical violations"
     )
     FIGURES.extend(f"  chart {chart}" for chart in charts)
     assert problems == [], "\n".join(problems)
