@@ -145,8 +145,35 @@ def maturity_batch_image(
     yield from image_fixture("maturity-batch", root)
 
 
+# What an image's processes load as they start: the service (its modules and the models it
+# unpickles) and, at maturity, the drift job (Evidently's report).
+STARTS = {
+    "growth": f"import joblib, {PACKAGE}.api; joblib.load('models/model.joblib')",
+    "maturity": (
+        f"import joblib, {PACKAGE}.api, {PACKAGE}.drift; joblib.load('models/model.joblib'); "
+        "joblib.load('models/challenger.joblib'); "
+        "from evidently import Report; from evidently.presets import DataDriftPreset"
+    ),
+}
+
+
+def uncompiled(name: str, imports: str) -> list[str]:
+    """Modules of the image's /app that ``imports`` loads without bytecode in the image: under
+    a read-only root every process would compile them again."""
+    probe = (
+        f"import os, sys; {imports}; "
+        "print(*sorted(m.__name__ for m in list(sys.modules.values()) "
+        "if str(getattr(m, '__cached__', None) or '').startswith('/app/') "
+        "and not os.path.exists(m.__cached__)))"
+    )
+    result = podman("exec", name, "python", "-c", probe, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
 def check_service(image: Image, name: str, port: int, label: str) -> None:
-    """/ready and /predict from the host, the image's HEALTHCHECK, uid 10001, read-only root."""
+    """/ready and /predict from the host, the image's HEALTHCHECK, uid 10001, read-only root,
+    and the bytecode of what starts in it."""
     cold = wait_ready(port, name)
     FIGURES.append(f"image {label}: cold start to /ready {cold:.1f} s")
     status, body = http_json(
@@ -167,6 +194,7 @@ def check_service(image: Image, name: str, port: int, label: str) -> None:
     for path in ["/app/written", "/app/models/written", "/written"]:
         write = podman("exec", name, "python", "-c", f"open({path!r}, 'w')", check=False)
         assert write.returncode != 0 and "Read-only file system" in write.stderr, (path, write)
+    assert uncompiled(name, STARTS[label]) == []
 
 
 @on(GROWTH)
