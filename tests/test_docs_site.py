@@ -384,7 +384,8 @@ def test_every_page_fits_a_desktop_and_a_phone_and_axe_finds_nothing_serious(
     problems: list[str] = []
     axe_total, axe_pages, charts, elsewhere = 0, 0, [], 0
     for path in paths:
-        if not checked_articles.claim(site, path):
+        # With SCREENSHOTS=1 every page of every wiki is opened: people look at each wiki.
+        if not SCREENSHOTS and not checked_articles.claim(site, path):
             elsewhere += 1
             continue
         diagram = False
